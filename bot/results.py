@@ -1,0 +1,48 @@
+"""What the service returns: domain results that renderers (Slack, CLI) turn into output."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import ActiveQuery, RegionsQuery, SearchQuery
+from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    query: SearchQuery
+    # Everything Sinch returned (up to SEARCH_FETCH_SIZE); `shown` is what the limit lets through.
+    numbers: tuple[AvailableNumber, ...]
+    fetch_size: int
+    # Seconds since the result was fetched when it came from the cache, else None.
+    cache_age: float | None = None
+
+    @property
+    def shown(self) -> tuple[AvailableNumber, ...]:
+        return self.numbers[: self.query.limit]
+
+    @property
+    def more(self) -> int:
+        """How many matched beyond those shown (a lower bound when `more_is_lower_bound`)."""
+        return max(0, len(self.numbers) - self.query.limit)
+
+    @property
+    def more_is_lower_bound(self) -> bool:
+        return len(self.numbers) >= self.fetch_size
+
+
+@dataclass(frozen=True)
+class RegionsResult:
+    query: RegionsQuery
+    regions: tuple[AvailableRegion, ...]
+
+
+@dataclass(frozen=True)
+class ActiveResult:
+    query: ActiveQuery
+    numbers: tuple[ActiveNumber, ...]
+    total_size: int | None
+    next_page_token: str | None
+
+
+Result = SearchResult | RegionsResult | ActiveResult

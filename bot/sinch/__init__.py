@@ -1,0 +1,1 @@
+"""Sinch access: token provider, Numbers API client and response models."""

@@ -1,0 +1,65 @@
+"""Pydantic models of the Numbers API responses (camelCase on the wire, unknown fields ignored)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
+    )
+
+
+class Money(_Wire):
+    # Sinch sends amounts as strings ("0.80", "0.8"); Decimal keeps them exact.
+    currency_code: str
+    amount: Decimal
+
+
+class AvailableNumber(_Wire):
+    phone_number: str
+    region_code: str
+    type: str
+    capability: tuple[str, ...] = ()
+    setup_price: Money | None = None
+    monthly_price: Money | None = None
+    payment_interval_months: int | None = None
+    supporting_documentation_required: bool = False
+
+
+class AvailableNumbersResponse(_Wire):
+    # The key is absent when nothing matches.
+    available_numbers: tuple[AvailableNumber, ...] = ()
+
+
+class AvailableRegion(_Wire):
+    region_code: str
+    region_name: str = ""
+    types: tuple[str, ...] = ()
+
+
+class AvailableRegionsResponse(_Wire):
+    available_regions: tuple[AvailableRegion, ...] = ()
+
+
+class ActiveNumber(_Wire):
+    phone_number: str
+    region_code: str = ""
+    type: str = ""
+    display_name: str | None = None
+    capability: tuple[str, ...] = ()
+    money: Money | None = None
+    payment_interval_months: int | None = None
+    next_charge_date: datetime | None = None
+    expire_at: datetime | None = None
+
+
+class ActiveNumbersPage(_Wire):
+    active_numbers: tuple[ActiveNumber, ...] = ()
+    next_page_token: str | None = None
+    total_size: int | None = Field(default=None)
