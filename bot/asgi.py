@@ -1,0 +1,124 @@
+"""create_app(): the Starlette ASGI app (Slack endpoint, health, readiness, metrics) and its lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from prometheus_client import CONTENT_TYPE_LATEST
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.starlette.async_handler import to_starlette_response
+from slack_bolt.async_app import AsyncApp
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import Route
+
+from bot.config import Settings
+from bot.ratelimit import UserRateLimiter
+from bot.runtime import Runtime, build_runtime
+from bot.scheduler import build_scheduler
+from bot.slack.access import AccessPolicy
+from bot.slack.app import Authorize, build_bolt_app
+from bot.slack.bolt_request import to_bolt_request
+from bot.slack.delivery import ResponseSender
+from bot.slack.listeners import CommandDeps, InflightCommands
+
+log = logging.getLogger(__name__)
+
+# uvicorn stops accepting on SIGTERM; this is how long answers already promised may still take.
+DRAIN_SECONDS = 8.0
+
+
+@dataclass
+class BotApp:
+    """The assembled application, so tests and the benchmark can reach its parts."""
+
+    asgi: Starlette
+    bolt: AsyncApp
+    runtime: Runtime
+    sender: ResponseSender
+    inflight: InflightCommands
+
+
+def create_app(
+    settings: Settings,
+    *,
+    runtime: Runtime | None = None,
+    authorize: Authorize | None = None,
+) -> BotApp:
+    """Wire the app. Inert: the scheduler, Socket Mode and HTTP sessions start in the lifespan."""
+    settings.require("serve")
+    runtime = runtime or build_runtime(settings)
+    sender = ResponseSender(clock=runtime.clock)
+    inflight = InflightCommands()
+    deps = CommandDeps(
+        service=runtime.service,
+        sender=sender,
+        clock=runtime.clock,
+        access=AccessPolicy.from_strings(
+            settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
+        ),
+        limiter=UserRateLimiter(
+            per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock
+        ),
+        access_contact=settings.access_contact,
+        sandbox=settings.sinch_sandbox,
+        observe=runtime.metrics.observe_command,
+    )
+    bolt = build_bolt_app(settings, deps, inflight, authorize=authorize)
+    provider = runtime.provider
+    socket_mode = settings.slack_app_token is not None
+
+    async def slack_events(request: Request) -> Response:
+        bolt_request = await to_bolt_request(request)
+        return to_starlette_response(await bolt.async_dispatch(bolt_request))
+
+    async def healthz(_: Request) -> Response:
+        return PlainTextResponse("ok")
+
+    async def readyz(_: Request) -> Response:
+        if provider.is_ready():
+            return PlainTextResponse("ready")
+        return PlainTextResponse(f"not ready: {provider.readiness_reason()}", status_code=503)
+
+    async def metrics(_: Request) -> Response:
+        return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        # APScheduler must start inside the running loop; its first tick fetches the token.
+        scheduler = build_scheduler(provider)
+        scheduler.start()
+        socket_handler = None
+        if socket_mode:
+            assert settings.slack_app_token is not None
+            socket_handler = AsyncSocketModeHandler(
+                bolt, settings.slack_app_token.get_secret_value()
+            )
+            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
+        try:
+            yield
+        finally:
+            if socket_handler is not None:
+                await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            still_running = await inflight.drain(DRAIN_SECONDS)
+            if still_running:
+                log.warning("shutting down with %d command(s) unanswered", still_running)
+            scheduler.shutdown(wait=False)
+            await sender.aclose()
+            await runtime.aclose()
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    # In Socket Mode without a signing secret there is nothing to verify an HTTP request with,
+    # so the HTTP endpoint is not served at all.
+    if not socket_mode or settings.slack_signing_secret is not None:
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+    asgi = Starlette(routes=routes, lifespan=lifespan)
+    return BotApp(asgi=asgi, bolt=bolt, runtime=runtime, sender=sender, inflight=inflight)

@@ -1,0 +1,81 @@
+"""The audit trail: one structured line per command, and the per-command upstream call counter."""
+
+from __future__ import annotations
+
+import contextvars
+import logging
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+log = logging.getLogger("bot.audit")
+
+MAX_TEXT = 200
+
+
+@dataclass
+class CommandTrace:
+    """Counts what one command cost upstream; lives in a contextvar for the command's task."""
+
+    sinch_calls: int = 0
+    endpoints: list[str] = field(default_factory=list)
+
+
+_current: contextvars.ContextVar[CommandTrace | None] = contextvars.ContextVar(
+    "command_trace", default=None
+)
+
+
+def start_trace() -> CommandTrace:
+    trace = CommandTrace()
+    _current.set(trace)
+    return trace
+
+
+def count_sinch_call(endpoint: str) -> None:
+    """Called once per Sinch HTTP attempt (the client's on_call hook)."""
+    trace = _current.get()
+    if trace is not None:
+        trace.sinch_calls += 1
+        trace.endpoints.append(endpoint)
+
+
+def sanitize_text(text: str) -> str:
+    """Command text fit for a log line: no control characters, bounded length."""
+    cleaned = "".join(
+        ch if unicodedata.category(ch)[0] != "C" else " " for ch in text[: MAX_TEXT * 2]
+    )
+    cleaned = " ".join(cleaned.split())
+    return cleaned if len(cleaned) <= MAX_TEXT else cleaned[: MAX_TEXT - 1] + "…"
+
+
+def audit_command(
+    *,
+    team_id: str | None,
+    channel_id: str | None,
+    user_id: str | None,
+    text: str,
+    kind: str,
+    outcome: str,
+    result_count: int | None,
+    upstream_calls: int,
+    latency_ms: float,
+) -> None:
+    """Log the audit line. IDs and sanitized text only: never tokens or the response_url."""
+    log.info(
+        "command",
+        extra={
+            "audit": {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "team": team_id,
+                "channel": channel_id,
+                "user": user_id,
+                "text": sanitize_text(text),
+                "kind": kind,
+                "outcome": outcome,
+                "result_count": result_count,
+                "upstream_calls": upstream_calls,
+                "latency_ms": round(latency_ms, 1),
+            }
+        },
+    )

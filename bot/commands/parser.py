@@ -1,0 +1,555 @@
+"""Parse `/numbers` text into a Query, validate searches, and format queries back to text."""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+import phonenumbers
+
+from bot.commands.regions import (
+    describe_suggestions,
+    display_word,
+    has_calling_code,
+    lookup_region,
+    max_name_words,
+    region_name,
+    suggest_regions,
+)
+from bot.domain import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_PATTERN_DIGITS,
+    ActiveQuery,
+    Capability,
+    HelpQuery,
+    NumberPattern,
+    NumberType,
+    Query,
+    RegionsQuery,
+    SearchPattern,
+    SearchQuery,
+)
+from bot.errors import CommandError
+
+COMMAND = "/numbers"
+
+_SEARCH_USAGE = (
+    f"`{COMMAND} REGION [TYPE] [sms] [voice] [206 | contains:555 | ends:00] [limit:N]`, "
+    f"e.g. `{COMMAND} US LOCAL sms 206` or `{COMMAND} sweden mobile`"
+)
+_REGIONS_USAGE = f"`{COMMAND} regions [TYPE]`, e.g. `{COMMAND} regions MOBILE`"
+_ACTIVE_USAGE = f"`{COMMAND} active [REGION] [TYPE]`, e.g. `{COMMAND} active US LOCAL`"
+_HELP_USAGE = f"`{COMMAND} help`"
+
+USAGE = "\n".join(
+    [
+        f"`{COMMAND} REGION [TYPE] [filters]`: numbers you can rent",
+        "  • REGION: ISO code or country name: `US`, `GB` (or `UK`), `SE`, `sweden`,"
+        " `united states`",
+        "  • TYPE: `LOCAL` (default), `MOBILE` or `TOLL_FREE`",
+        "  • filters: `sms`, `voice`, one pattern (`206` = starts with 206 after the country"
+        f" code, `contains:555`, `ends:00`) and `limit:N` (1–{MAX_LIMIT},"
+        f" default {DEFAULT_LIMIT})",
+        f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
+        f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
+        f"`{COMMAND} active [REGION] [TYPE]`: numbers this project rents",
+        f"`{COMMAND} help`: this message",
+    ]
+)
+
+Kind = type[SearchQuery] | type[RegionsQuery] | type[ActiveQuery] | type[HelpQuery]
+
+# Raw text longer than this is refused before any work; real commands are < 100 characters.
+MAX_TEXT_LENGTH = 500
+
+_TYPE_WORDS: dict[str, NumberType] = {
+    "local": NumberType.LOCAL,
+    "mobile": NumberType.MOBILE,
+    "toll_free": NumberType.TOLL_FREE,
+    "toll-free": NumberType.TOLL_FREE,
+    "tollfree": NumberType.TOLL_FREE,
+}
+# Number types people ask for that Sinch does not sell (mostly phonenumbers' own type names).
+_OTHER_TYPES = frozenset(
+    {"fixed_line", "fixed-line", "fixedline", "voip", "premium", "premium_rate", "shared_cost"}
+    | {"pager", "uan", "personal"}
+)
+# Words that mean one of our types, to say "did you mean".
+_TYPE_SYNONYMS: dict[str, NumberType] = {
+    "landline": NumberType.LOCAL,
+    "fixed": NumberType.LOCAL,
+    "geographic": NumberType.LOCAL,
+    "cell": NumberType.MOBILE,
+    "cellular": NumberType.MOBILE,
+    "wireless": NumberType.MOBILE,
+    "toll": NumberType.TOLL_FREE,
+    "free": NumberType.TOLL_FREE,
+    "freephone": NumberType.TOLL_FREE,
+}
+_CAPABILITY_WORDS: dict[str, Capability] = {"sms": Capability.SMS, "voice": Capability.VOICE}
+_PATTERN_KEYS: dict[str, SearchPattern] = {
+    "contains": SearchPattern.CONTAINS,
+    "ends": SearchPattern.END,
+    "end": SearchPattern.END,
+    "starts": SearchPattern.START,
+    "start": SearchPattern.START,
+}
+_LIMIT_KEYS = frozenset({"limit"})
+_KIND_WORDS: dict[str, Kind] = {
+    "help": HelpQuery,
+    "?": HelpQuery,
+    "regions": RegionsQuery,
+    "active": ActiveQuery,
+}
+_KIND_ALIASES = {"region": "regions"}
+_KNOWN_WORDS = sorted(
+    [*_TYPE_WORDS, *_CAPABILITY_WORDS, *(f"{k}:" for k in (*_PATTERN_KEYS, *_LIMIT_KEYS))]
+    + [w for w in _KIND_WORDS if w != "?"]
+)
+
+# Chat clients turn quotes and dashes "smart"; Errbot normalises them the same way.
+_SMART_CHARS = str.maketrans(
+    {
+        **dict.fromkeys("‘’‚‛′", "'"),
+        **dict.fromkeys("“”„‟″«»", '"'),
+        **dict.fromkeys("‐‑‒–—―−﹘﹣", "-"),
+    }
+)
+# Slack escapes these three in the command text.
+_SLACK_ENTITIES = (("&lt;", "<"), ("&gt;", ">"), ("&amp;", "&"))
+_SEPARATORS = re.compile(r"[\s,]+")
+_EDGE_PUNCTUATION = "'\"`*_.;:!()[]{}<>-"
+_KEY_VALUE = re.compile(r"([a-z_]+)[:=](.*)")
+# Digits as people write them: 206, 206-555, 206.555, +1206.
+_DIGITS = re.compile(r"\+?[0-9]+(?:[-.][0-9]+)*")
+_ASCII_DIGITS = re.compile(r"[0-9]+")
+
+
+def usage_for(kind: Kind | None = None) -> str:
+    """The usage line, with examples, for one kind of query (searching when None)."""
+    if kind is RegionsQuery:
+        return _REGIONS_USAGE
+    if kind is ActiveQuery:
+        return _ACTIVE_USAGE
+    if kind is HelpQuery:
+        return _HELP_USAGE
+    return _SEARCH_USAGE
+
+
+def parse_command(text: str) -> Query:
+    """Turn the text after `/numbers` into a query.
+
+    Case-insensitive, tokens in any order. Raises CommandError (and nothing else) for any
+    input that is not a valid command; a returned SearchQuery always passes
+    validate_search_query.
+    """
+    if len(text) > MAX_TEXT_LENGTH * 4:
+        raise _too_long()
+    typed = _tokenize(text)
+    if sum(len(t) + 1 for t in typed) > MAX_TEXT_LENGTH:
+        raise _too_long()
+    if typed[:1] == [COMMAND]:
+        typed = typed[1:]  # pasted from the help text, command included
+    if not typed:
+        return HelpQuery()
+    words = [t.lower() for t in typed]
+    first = _KIND_ALIASES.get(words[0], words[0])
+    kind = _KIND_WORDS.get(first, SearchQuery)
+    if kind is HelpQuery:
+        return HelpQuery()
+    skip = 0 if kind is SearchQuery else 1
+    facts = _scan(_Words(words[skip:], typed[skip:]), kind)
+    if kind is RegionsQuery:
+        return _build_regions(facts)
+    if kind is ActiveQuery:
+        return _build_active(facts)
+    query = _build_search(facts)
+    validate_search_query(query)
+    return query
+
+
+def validate_search_query(query: SearchQuery) -> None:
+    """Raise CommandError unless every field of ``query`` is safe to send to Sinch."""
+    usage = usage_for(SearchQuery)
+    region = query.region
+    if not (
+        isinstance(region, str)
+        and len(region) == 2
+        and region.isascii()
+        and region.isalpha()
+        and region.isupper()
+        and has_calling_code(region)
+    ):
+        raise CommandError(
+            "The region must be the ISO code of a country with phone numbers.", usage=usage
+        )
+    if not isinstance(query.type, NumberType):
+        raise CommandError("Unknown number type: use LOCAL, MOBILE or TOLL_FREE.", usage=usage)
+    caps = query.capabilities
+    if not all(isinstance(c, Capability) for c in caps) or len(set(caps)) != len(caps):
+        raise CommandError("Capabilities are `sms` and `voice`, each at most once.", usage=usage)
+    if isinstance(query.limit, bool) or not isinstance(query.limit, int):
+        raise CommandError(f"`limit:` takes a number from 1 to {MAX_LIMIT}.", usage=usage)
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise CommandError(f"`limit:` must be between 1 and {MAX_LIMIT}.", usage=usage)
+    pattern = query.pattern
+    if pattern is not None:
+        if not isinstance(pattern.kind, SearchPattern):
+            raise CommandError("Unknown number pattern.", usage=usage)
+        digits = pattern.digits
+        if not (isinstance(digits, str) and _ASCII_DIGITS.fullmatch(digits)):
+            raise CommandError("A number pattern is digits 0-9 only.", usage=usage)
+        if len(digits) > MAX_PATTERN_DIGITS:
+            raise CommandError(
+                f"A number pattern has at most {MAX_PATTERN_DIGITS} digits.", usage=usage
+            )
+
+
+def format_query(query: Query) -> str:
+    """Canonical command text: ``parse_command(format_query(q)) == q`` for parsed queries.
+
+    An ActiveQuery's page_token is not part of the text (the Next-page button carries it).
+    """
+    if isinstance(query, HelpQuery):
+        return "help"
+    if isinstance(query, RegionsQuery):
+        return " ".join(["regions", *([query.type.value] if query.type else [])])
+    if isinstance(query, ActiveQuery):
+        parts = ["active", query.region or "", query.type.value if query.type else ""]
+        return " ".join(p for p in parts if p)
+    parts = [query.region, query.type.value, *(c.value.lower() for c in query.capabilities)]
+    if query.pattern is not None:
+        prefix = {
+            SearchPattern.START: "",
+            SearchPattern.CONTAINS: "contains:",
+            SearchPattern.END: "ends:",
+        }[query.pattern.kind]
+        parts.append(prefix + query.pattern.digits)
+    if query.limit != DEFAULT_LIMIT:
+        parts.append(f"limit:{query.limit}")
+    return " ".join(parts)
+
+
+# --- tokenizing -------------------------------------------------------------------------
+
+
+def _tokenize(text: str) -> list[str]:
+    text = unicodedata.normalize("NFKC", text).translate(_SMART_CHARS)
+    for entity, char in _SLACK_ENTITIES:
+        text = text.replace(entity, char)
+    # Zero-width and other format characters would split or hide inside words: drop them;
+    # any other control character separates words.
+    text = "".join(
+        "" if cat == "Cf" else " " if cat[0] in "CZ" else c
+        for c in text
+        for cat in (unicodedata.category(c),)
+    )
+    tokens = []
+    for raw in _SEPARATORS.split(text):
+        # Keep a trailing ':' ("contains: 555") and a leading '+' ("+1206").
+        token = raw.lstrip(_EDGE_PUNCTUATION).rstrip(_EDGE_PUNCTUATION.replace(":", ""))
+        if token:
+            tokens.append(token)
+    return tokens
+
+
+def _too_long() -> CommandError:
+    return CommandError(
+        f"That command is too long (more than {MAX_TEXT_LENGTH} characters).",
+        usage=usage_for(SearchQuery),
+    )
+
+
+# --- scanning ---------------------------------------------------------------------------
+
+
+@dataclass
+class _Facts:
+    """What the words said, before checking that they fit the kind of query."""
+
+    regions: list[tuple[str, str]] = field(default_factory=list)  # (code, as typed)
+    types: list[tuple[NumberType, str]] = field(default_factory=list)
+    capabilities: list[Capability] = field(default_factory=list)
+    patterns: list[tuple[SearchPattern, str, str]] = field(default_factory=list)
+    limits: list[tuple[int, str]] = field(default_factory=list)
+    # The first word that is only valid in a search, for kinds that do not take filters.
+    filter_word: str | None = None
+
+
+@dataclass(frozen=True)
+class _Words:
+    """Lower-cased words for matching, and the same words as typed for messages."""
+
+    lower: list[str]
+    typed: list[str]
+
+    def shown(self, start: int, size: int = 1) -> str:
+        return display_word(" ".join(self.typed[start : start + size]))
+
+
+def _scan(words: _Words, kind: Kind) -> _Facts:
+    facts = _Facts()
+    usage = usage_for(kind)
+    tokens = words.lower
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token == "toll" and following == "free":
+            facts.types.append((NumberType.TOLL_FREE, "toll free"))
+            i += 2
+            continue
+        if token in _TYPE_WORDS:
+            facts.types.append((_TYPE_WORDS[token], token))
+            i += 1
+            continue
+        if token in _CAPABILITY_WORDS:
+            facts.capabilities.append(_CAPABILITY_WORDS[token])
+            facts.filter_word = facts.filter_word or token
+            i += 1
+            continue
+        key_value = _KEY_VALUE.fullmatch(token)
+        if key_value:
+            key, value = key_value.groups()
+            consumed = 1
+            if not value and following is not None:
+                value, consumed = following, 2  # "contains: 555"
+            _key_value(facts, key, value, usage)
+            facts.filter_word = facts.filter_word or token
+            i += consumed
+            continue
+        if _DIGITS.fullmatch(token):
+            facts.patterns.append((SearchPattern.START, token, words.typed[i]))
+            facts.filter_word = facts.filter_word or token
+            i += 1
+            continue
+        if _KIND_ALIASES.get(token, token) in _KIND_WORDS:
+            word = _KIND_ALIASES.get(token, token)
+            raise CommandError(
+                f"`{word}` goes first: `{COMMAND} {word} …`.", usage=usage_for(_KIND_WORDS[word])
+            )
+        consumed = _region(facts, words, i)
+        if consumed:
+            i += consumed
+            continue
+        raise _unknown_word(words, i, kind)
+    return facts
+
+
+def _key_value(facts: _Facts, key: str, value: str, usage: str) -> None:
+    if key in _PATTERN_KEYS:
+        pattern_kind = _PATTERN_KEYS[key]
+        facts.patterns.append((pattern_kind, value, f"{key}:{value}"))
+        return
+    if key in _LIMIT_KEYS:
+        facts.limits.append((_parse_limit(value, usage), value))
+        return
+    close = difflib.get_close_matches(f"{key}:", _KNOWN_WORDS, n=1, cutoff=0.6)
+    hint = f"`{display_word(key)}:` is not a filter I know."
+    hint += f" Did you mean `{close[0]}`?" if close else " Use `contains:`, `ends:` or `limit:`."
+    raise CommandError(hint, usage=usage)
+
+
+def _parse_limit(value: str, usage: str) -> int:
+    if not _ASCII_DIGITS.fullmatch(value):
+        raise CommandError(
+            f"`limit:` takes a number from 1 to {MAX_LIMIT}, e.g. `limit:5`"
+            f" (got `{display_word(value)}`).",
+            usage=usage,
+        )
+    # Cut before int(): a thousand-digit number is just "too big".
+    limit = int(value[:6])
+    if len(value) > 6 or not 1 <= limit <= MAX_LIMIT:
+        raise CommandError(
+            f"`limit:` must be between 1 and {MAX_LIMIT} (got {display_word(value)}).",
+            usage=usage,
+        )
+    return limit
+
+
+def _region(facts: _Facts, words: _Words, start: int) -> int:
+    """Match the longest run of words naming a region at ``start``; returns words used."""
+    longest = min(max_name_words(), len(words.lower) - start)
+    for size in range(longest, 0, -1):
+        code = lookup_region(" ".join(words.lower[start : start + size]))
+        if code is None:
+            continue
+        if not has_calling_code(code):
+            raise CommandError(
+                f"{region_name(code)} ({code}) has no phone numbers: it has no country"
+                " calling code.",
+                usage=f"Pick a country, e.g. `US`, `GB` or `SE`; `{COMMAND} regions` lists them.",
+            )
+        facts.regions.append((code, words.shown(start, size)))
+        return size
+    return 0
+
+
+def _unknown_word(words: _Words, start: int, kind: Kind) -> CommandError:
+    token = words.lower[start]
+    shown = words.shown(start)
+    usage = usage_for(kind)
+    unknown_type = f"`{shown}` is an unknown type, use LOCAL, MOBILE or TOLL_FREE"
+    if token in _OTHER_TYPES:
+        return CommandError(f"{unknown_type}.", usage=usage)
+    if token in _TYPE_SYNONYMS:
+        meant = _TYPE_SYNONYMS[token].value
+        return CommandError(f"{unknown_type} (did you mean `{meant}`?).", usage=usage)
+    close_word = difflib.get_close_matches(token[:30], _KNOWN_WORDS, n=1, cutoff=0.75)
+    if close_word:
+        word = close_word[0]
+        if word in _TYPE_WORDS:
+            meant = _TYPE_WORDS[word].value
+            return CommandError(f"{unknown_type} (did you mean `{meant}`?).", usage=usage)
+        return CommandError(f"I didn't understand `{shown}`. Did you mean `{word}`?", usage=usage)
+    suggestions = _region_suggestions(words.lower, start)
+    if suggestions:
+        return CommandError(
+            f"`{shown}` is not a region I know. Did you mean {describe_suggestions(suggestions)}?",
+            usage=usage,
+        )
+    if token.isascii() and token.isalpha() and len(token) in (2, 3):
+        return CommandError(
+            f"`{shown}` is not a country code I know. Use an ISO code such as `US`, `GB`, `SE`"
+            f" (`{COMMAND} regions` lists them).",
+            usage=usage,
+        )
+    return CommandError(f"I didn't understand `{shown}`.", usage=usage)
+
+
+def _region_suggestions(tokens: list[str], start: int) -> list[str]:
+    """Suggestions for the longest run of plain words at ``start`` ("unitd states")."""
+    words: list[str] = []
+    for token in tokens[start : start + max_name_words()]:
+        if not token.replace("'", "").replace("-", "").isalpha() or token in _KNOWN_WORDS:
+            break
+        words.append(token)
+    for size in range(len(words), 0, -1):
+        found = suggest_regions(" ".join(words[:size]))
+        if found:
+            return found
+    return []
+
+
+# --- building ---------------------------------------------------------------------------
+
+
+def _one_type(facts: _Facts, usage: str) -> NumberType | None:
+    if len(facts.types) > 1:
+        got = " and ".join(t.value for t, _ in facts.types)
+        raise CommandError(f"Give one number type (got {got}).", usage=usage)
+    return facts.types[0][0] if facts.types else None
+
+
+def _one_region(facts: _Facts, usage: str) -> str | None:
+    if len(facts.regions) > 1:
+        got = " and ".join(
+            f"`{typed}`" if typed.upper() == code else f"`{typed}` ({code})"
+            for code, typed in facts.regions
+        )
+        raise CommandError(f"Give one region at a time (got {got}).", usage=usage)
+    return facts.regions[0][0] if facts.regions else None
+
+
+def _build_regions(facts: _Facts) -> RegionsQuery:
+    usage = usage_for(RegionsQuery)
+    if facts.regions:
+        code = facts.regions[0][0]
+        raise CommandError(
+            f"`regions` lists every region. To search {region_name(code)}, drop `regions`:"
+            f" `{COMMAND} {code} LOCAL`.",
+            usage=usage,
+        )
+    if facts.filter_word is not None or facts.limits:
+        raise CommandError(
+            f"`regions` takes only a number type (got `{display_word(facts.filter_word or '')}`).",
+            usage=usage,
+        )
+    return RegionsQuery(type=_one_type(facts, usage))
+
+
+def _build_active(facts: _Facts) -> ActiveQuery:
+    usage = usage_for(ActiveQuery)
+    if facts.filter_word is not None or facts.limits:
+        word = display_word(facts.filter_word or "limit:")
+        raise CommandError(f"`active` takes only a region and a type (got `{word}`).", usage=usage)
+    return ActiveQuery(region=_one_region(facts, usage), type=_one_type(facts, usage))
+
+
+def _build_search(facts: _Facts) -> SearchQuery:
+    usage = usage_for(SearchQuery)
+    region = _one_region(facts, usage)
+    if region is None:
+        raise CommandError(
+            f"Which region? Start with a country code or name, e.g. `{COMMAND} US LOCAL`.",
+            usage=usage,
+        )
+    number_type = _one_type(facts, usage) or NumberType.LOCAL
+    if len(facts.limits) > 1:
+        raise CommandError("Give `limit:` once.", usage=usage)
+    limit = facts.limits[0][0] if facts.limits else DEFAULT_LIMIT
+    return SearchQuery(
+        region=region,
+        type=number_type,
+        # Canonical order, no repeats: equal searches compare (and cache) equal.
+        capabilities=tuple(c for c in Capability if c in facts.capabilities),
+        pattern=_one_pattern(facts, region, usage),
+        limit=limit,
+    )
+
+
+def _one_pattern(facts: _Facts, region: str, usage: str) -> NumberPattern | None:
+    patterns: list[tuple[NumberPattern | None, str]] = []
+    for kind, value, typed in facts.patterns:
+        patterns.append((_pattern(kind, value, typed, region, usage), typed))
+    given = [(p, typed) for p, typed in patterns if p is not None]
+    if len(given) > 1:
+        got = " and ".join(f"`{display_word(typed)}`" for _, typed in given)
+        hint = f"Use one number pattern at a time (got {got})."
+        if all(p.kind is SearchPattern.START for p, _ in given if p is not None):
+            hint += " Write a prefix without spaces, e.g. `206555`."
+        raise CommandError(hint, usage=usage)
+    return given[0][0] if given else None
+
+
+def _pattern(
+    kind: SearchPattern, value: str, typed: str, region: str, usage: str
+) -> NumberPattern | None:
+    """The pattern ``value`` stands for; None for a bare calling code such as `+1`."""
+    shown = display_word(typed)
+    if kind is SearchPattern.START and value.startswith("+"):
+        calling_code = str(phonenumbers.country_code_for_region(region))
+        digits = _digits_of(value[1:])
+        if digits is None or not digits.startswith(calling_code):
+            raise CommandError(
+                f"`{shown}` does not start with +{calling_code}, the calling code of"
+                f" {region_name(region)}. Give the digits after it, e.g. `{region} 206`.",
+                usage=usage,
+            )
+        digits = digits[len(calling_code) :]
+        if not digits:
+            return None
+    else:
+        digits = _digits_of(value)
+        if digits is None:
+            raise CommandError(
+                f"`{shown}`: a number pattern is digits only, e.g. `206`, `contains:555` or"
+                " `ends:00`.",
+                usage=usage,
+            )
+    if len(digits) > MAX_PATTERN_DIGITS:
+        raise CommandError(
+            f"`{shown}` is too long: a number pattern has at most {MAX_PATTERN_DIGITS} digits.",
+            usage=usage,
+        )
+    return NumberPattern(digits=digits, kind=kind)
+
+
+def _digits_of(value: str) -> str | None:
+    """Digits of "206", "206-555" or "206.555"; None when anything else is in there."""
+    if not _DIGITS.fullmatch(value) or value.startswith("+"):
+        return None
+    return value.replace("-", "").replace(".", "")

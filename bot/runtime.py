@@ -1,0 +1,107 @@
+"""build_runtime(): wires settings into the Sinch objects. Inert: opens nothing, starts nothing."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+
+import httpx
+from pydantic import SecretStr
+
+from bot.clock import Clock, MonotonicClock
+from bot.audit import count_sinch_call
+from bot.config import Settings
+from bot.metrics import Metrics
+from bot.search_cache import SearchCache
+from bot.service import NumbersService
+from bot.sinch.auth import SinchAuth, TokenProvider
+from bot.sinch.client import SinchClient
+from bot.sinch.models import AvailableNumber
+
+# Per-phase timeouts for Numbers calls; the client's 10 s budget bounds the whole operation.
+NUMBERS_TIMEOUT = httpx.Timeout(connect=3.0, read=4.0, write=4.0, pool=2.0)
+# The token policy: 10 s overall, 5 s to connect.
+TOKEN_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+# Keep-alive to Sinch so a command costs one round trip, not a TLS handshake.
+LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60.0)
+
+
+@dataclass
+class Runtime:
+    """The process-wide objects: one token provider, the shared HTTP clients, the service."""
+
+    settings: Settings
+    clock: Clock
+    provider: TokenProvider
+    client: SinchClient
+    service: NumbersService
+    cache: SearchCache[tuple[AvailableNumber, ...]]
+    metrics: Metrics
+    _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
+
+    async def aclose(self) -> None:
+        await self.provider.aclose()
+        for client in self._http:
+            await client.aclose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    sinch_transport: httpx.AsyncBaseTransport | None = None,
+    rng: random.Random | None = None,
+) -> Runtime:
+    """Build the Sinch side of the bot. ``sinch_transport`` is the test seam (respx, sandbox)."""
+    settings.require("cli")
+    clock = clock or MonotonicClock()
+    metrics = Metrics()
+    assert settings.sinch_key_id is not None
+    assert settings.sinch_project_id is not None
+    secret = settings.sinch_key_secret or SecretStr("")
+    token_http = httpx.AsyncClient(timeout=TOKEN_TIMEOUT, transport=sinch_transport)
+    provider = TokenProvider(
+        http=token_http,
+        auth_url=settings.sinch_auth_url,
+        key_id=settings.sinch_key_id,
+        key_secret=secret,
+        clock=clock,
+        rng=rng,
+        on_fetch=metrics.observe_token_fetch,
+    )
+    numbers_http = httpx.AsyncClient(
+        base_url=settings.sinch_numbers_url,
+        auth=SinchAuth(provider),
+        timeout=NUMBERS_TIMEOUT,
+        limits=LIMITS,
+        transport=sinch_transport,
+        headers={"Accept": "application/json", "User-Agent": "numbers-bot"},
+    )
+
+    def on_call(endpoint: str, status: str, seconds: float) -> None:
+        metrics.observe_sinch_call(endpoint, status, seconds)
+        count_sinch_call(endpoint)
+
+    client = SinchClient(
+        http=numbers_http,
+        project_id=settings.sinch_project_id,
+        clock=clock,
+        rng=rng,
+        on_call=on_call,
+    )
+    cache: SearchCache[tuple[AvailableNumber, ...]] = SearchCache(
+        ttl=settings.search_cache_ttl, clock=clock
+    )
+    service = NumbersService(client=client, cache=cache)
+    metrics.watch_token(provider.seconds_until_expiry)
+    metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
+    return Runtime(
+        settings=settings,
+        clock=clock,
+        provider=provider,
+        client=client,
+        service=service,
+        cache=cache,
+        metrics=metrics,
+        _http=[numbers_http, token_http],
+    )

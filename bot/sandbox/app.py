@@ -1,0 +1,381 @@
+"""The sandbox ASGI app: Sinch's token endpoint, three Numbers endpoints, /_sandbox/ controls."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import contextlib
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+
+from bot.sandbox.connections import ConnectionRegistry
+from bot.sandbox.queries import InvalidArgument, list_active, list_regions, search_available
+from bot.sandbox.state import Fault, FaultTarget, SandboxState
+
+_PROJECT_PATH = "/v1/projects/{project_id}"
+
+# Google RPC status names for the HTTP statuses an injected fault may use.
+_RPC_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "UNIMPLEMENTED",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    499: "CANCELLED",
+    500: "INTERNAL",
+    501: "UNIMPLEMENTED",
+    503: "UNAVAILABLE",
+    504: "DEADLINE_EXCEEDED",
+}
+
+# OAuth 2 error codes (RFC 6749 section 5.2) for injected token-endpoint failures.
+_OAUTH_ERROR = {
+    400: "invalid_request",
+    401: "invalid_client",
+    403: "unauthorized_client",
+    429: "temporarily_unavailable",
+    503: "temporarily_unavailable",
+}
+
+_EXPIRED = 'Bearer error="invalid_token", error_description="expired"'
+_REJECTED = 'Bearer error="invalid_token", error_description="unknown or revoked token"'
+_NO_TOKEN = 'Bearer realm="sinch"'
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def api_error(
+    status_code: int,
+    message: str,
+    *,
+    details: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """The Numbers API error envelope: ``{"error": {"code", "message", "status", "details"}}``."""
+    body = {
+        "error": {
+            "code": status_code,
+            "message": message,
+            "status": _RPC_STATUS.get(status_code, "UNKNOWN"),
+            "details": details or [],
+        }
+    }
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+def _oauth_error(
+    status_code: int, error: str, description: str, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"error": error, "error_description": description}
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+class _ResetConnection(Response):
+    """Instead of answering, drop the connection with a TCP reset."""
+
+    def __init__(self, connections: ConnectionRegistry | None) -> None:
+        super().__init__(status_code=500)
+        self._connections = connections
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client = scope.get("client")
+        peer = (str(client[0]), int(client[1])) if client else None
+        if self._connections is None or not self._connections.reset(peer):
+            # Not served by SandboxServer (e.g. httpx.ASGITransport): the nearest equivalent.
+            raise ConnectionResetError("sandbox fault: connection reset")
+        # Wait until uvicorn has seen the connection go, or it would log and try to send a 500.
+        while (await receive())["type"] != "http.disconnect":
+            pass
+
+
+class _Handlers:
+    def __init__(
+        self,
+        state: SandboxState,
+        closing: asyncio.Event | None,
+        connections: ConnectionRegistry | None,
+    ) -> None:
+        self.state = state
+        self.closing = closing
+        self.connections = connections
+
+    async def pause(self, seconds: float) -> None:
+        """Sleep for real (latency is the point), but wake at once when the server is closing."""
+        if seconds <= 0:
+            return
+        if self.closing is None:
+            await asyncio.sleep(seconds)
+            return
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                await self.closing.wait()
+
+    async def apply_fault(self, target: FaultTarget) -> Fault | Response | None:
+        """Run the fault due now, if any: a response that replaces the answer, or just a delay."""
+        fault = self.state.take_fault(target)
+        if fault is None:
+            return None
+        if fault.delay:
+            await self.pause(fault.delay)
+        if fault.reset_connection:
+            return _ResetConnection(self.connections)
+        if fault.status is None:
+            return fault
+        headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
+        if target == "token":
+            error = _OAUTH_ERROR.get(fault.status, "server_error")
+            return _oauth_error(fault.status, error, "injected by the sandbox", headers)
+        if fault.status == 401:
+            headers = {**(headers or {}), "WWW-Authenticate": _REJECTED}
+        return api_error(fault.status, "injected by the sandbox", headers=headers)
+
+    # Token endpoint
+
+    async def token(self, request: Request) -> Response:
+        self.state.token_fetches += 1
+        await self.pause(self.state.config.token_latency)
+        faulted = await self.apply_fault("token")
+        if isinstance(faulted, Response):
+            return faulted
+        credentials = _basic_credentials(request.headers.get("authorization"))
+        if credentials is None or not self.state.check_key(*credentials):
+            return _oauth_error(
+                401,
+                "invalid_client",
+                "client authentication failed",
+                {"WWW-Authenticate": 'Basic realm="sinch"'},
+            )
+        form = parse_qs((await request.body()).decode("utf-8", "replace"))
+        if form.get("grant_type") != ["client_credentials"]:
+            return _oauth_error(
+                400, "unsupported_grant_type", "only grant_type=client_credentials is supported"
+            )
+        body = {
+            "access_token": self.state.issue_token(),
+            "expires_in": self.state.config.token_lifetime,
+            "scope": "",
+            "token_type": "bearer",
+        }
+        # RFC 6749 section 5.1: token responses must not be cached.
+        return JSONResponse(body, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    # Numbers API
+
+    def numbers(self, endpoint: str, answer: Callable[[Request], dict[str, object]]) -> Endpoint:
+        async def handle(request: Request) -> Response:
+            self.state.count_numbers_call(endpoint)
+            await self.pause(self.state.config.latency)
+            faulted = await self.apply_fault("numbers")
+            if isinstance(faulted, Response):
+                return faulted
+            refused = self.authenticate(request.headers.get("authorization"))
+            if refused is not None:
+                self.state.numbers_unauthorized += 1
+                return refused
+            project_id = request.path_params["project_id"]
+            if project_id != self.state.project_id:
+                return api_error(
+                    404,
+                    f"Project {project_id} not found",
+                    details=[
+                        {
+                            "type": "ResourceInfo",
+                            "resourceType": "Project",
+                            "resourceName": project_id,
+                            "owner": "",
+                            "description": "",
+                        }
+                    ],
+                )
+            try:
+                return JSONResponse(answer(request))
+            except InvalidArgument as exc:
+                violations = [
+                    {"field": v.field, "description": v.description} for v in exc.violations
+                ]
+                return api_error(
+                    400, str(exc), details=[{"type": "BadRequest", "fieldViolations": violations}]
+                )
+
+        return handle
+
+    def authenticate(self, authorization: str | None) -> Response | None:
+        """None when the caller may proceed; otherwise the 401 to send."""
+        scheme, _, value = (authorization or "").partition(" ")
+        if scheme.lower() == "bearer" and value.strip():
+            status = self.state.check_token(value.strip())
+            if status == "valid":
+                return None
+            header = _EXPIRED if status == "expired" else _REJECTED
+            message = "token expired" if status == "expired" else "invalid token"
+            return api_error(401, message, headers={"WWW-Authenticate": header})
+        # The Numbers API also takes the key itself with HTTP Basic (rate-limited at Sinch).
+        if scheme.lower() == "basic":
+            credentials = _basic_credentials(authorization)
+            if credentials is not None and self.state.check_key(*credentials):
+                return None
+            return api_error(401, "invalid credentials", headers={"WWW-Authenticate": _REJECTED})
+        return api_error(401, "missing credentials", headers={"WWW-Authenticate": _NO_TOKEN})
+
+    # Control endpoints
+
+    async def stats(self, request: Request) -> Response:
+        return JSONResponse(self.state.stats())
+
+    async def add_faults(self, request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
+        items = payload if isinstance(payload, list) else [payload]
+        try:
+            # Validate all before queueing any, so a bad list changes nothing.
+            parsed = [_parse_fault(item) for item in items]
+        except (TypeError, ValueError) as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        for target, fault in parsed:
+            self.state.inject(
+                target,
+                status=fault.status,
+                times=fault.times,
+                duration=fault.duration,
+                delay=fault.delay,
+                retry_after=fault.retry_after,
+                reset_connection=fault.reset_connection,
+            )
+        return JSONResponse({"pending_faults": self.state.pending_faults()}, status_code=201)
+
+    async def clear_faults(self, request: Request) -> Response:
+        self.state.clear_faults()
+        return Response(status_code=204)
+
+    async def revoke(self, request: Request) -> Response:
+        return JSONResponse({"revoked": self.state.revoke_all_tokens()})
+
+
+_FAULT_FIELDS = {
+    "target",
+    "status",
+    "times",
+    "duration",
+    "delay",
+    "retry_after",
+    "reset_connection",
+}
+
+
+def _parse_fault(item: object) -> tuple[FaultTarget, Fault]:
+    if not isinstance(item, dict):
+        raise TypeError("each fault must be a JSON object")
+    unknown = set(item) - _FAULT_FIELDS
+    if unknown:
+        raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+    target = item.get("target")
+    if target != "token" and target != "numbers":
+        raise ValueError('target must be "token" or "numbers"')
+    retry_after = item.get("retry_after")
+    if retry_after is not None and not isinstance(retry_after, str):
+        raise TypeError("retry_after must be a string")
+    reset = item.get("reset_connection", False)
+    if not isinstance(reset, bool):
+        raise TypeError("reset_connection must be true or false")
+    fault = Fault(
+        status=_integer(item, "status"),
+        times=_integer(item, "times") if "times" in item else 1,
+        duration=_number(item, "duration"),
+        delay=_number(item, "delay"),
+        retry_after=retry_after,
+        reset_connection=reset,
+    )
+    return target, fault
+
+
+def _integer(item: dict[str, Any], name: str) -> int | None:
+    value = item.get(name)
+    # JSON true is a Python int too; it is not a status or a count.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{name} must be an integer")
+    return value
+
+
+def _number(item: dict[str, Any], name: str) -> float | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds")
+    return float(value)
+
+
+def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
+    scheme, _, encoded = (authorization or "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    key_id, sep, key_secret = decoded.partition(":")
+    return (key_id, key_secret) if sep else None
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    return api_error(exc.status_code, exc.detail, headers=dict(exc.headers or {}))
+
+
+def create_app(
+    state: SandboxState,
+    *,
+    closing: asyncio.Event | None = None,
+    connections: ConnectionRegistry | None = None,
+) -> Starlette:
+    """The sandbox as a Starlette app. ``closing`` cuts injected waits short at shutdown."""
+    handlers = _Handlers(state, closing, connections)
+
+    def answer_search(request: Request) -> dict[str, object]:
+        return search_available(state.catalog, request.query_params)
+
+    def answer_regions(request: Request) -> dict[str, object]:
+        return list_regions(state.catalog, request.query_params)
+
+    def answer_active(request: Request) -> dict[str, object]:
+        return list_active(
+            state.catalog, request.query_params, project_id=state.project_id, today=state.today
+        )
+
+    routes = [
+        Route("/oauth2/token", handlers.token, methods=["POST"]),
+        Route(
+            f"{_PROJECT_PATH}/availableNumbers",
+            handlers.numbers("availableNumbers", answer_search),
+            methods=["GET"],
+        ),
+        Route(
+            f"{_PROJECT_PATH}/availableRegions",
+            handlers.numbers("availableRegions", answer_regions),
+            methods=["GET"],
+        ),
+        Route(
+            f"{_PROJECT_PATH}/activeNumbers",
+            handlers.numbers("activeNumbers", answer_active),
+            methods=["GET"],
+        ),
+        Route("/_sandbox/stats", handlers.stats, methods=["GET"]),
+        Route("/_sandbox/faults", handlers.add_faults, methods=["POST"]),
+        Route("/_sandbox/faults", handlers.clear_faults, methods=["DELETE"]),
+        Route("/_sandbox/revoke", handlers.revoke, methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

@@ -1,0 +1,22 @@
+"""Pointing settings at a running built-in Sinch sandbox."""
+
+from __future__ import annotations
+
+from pydantic import SecretStr
+
+from bot.config import Settings
+from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
+
+
+def sandbox_settings(settings: Settings, server: SandboxServer) -> Settings:
+    """The same settings, with Sinch replaced by the sandbox and its public fictional key."""
+    return settings.model_copy(
+        update={
+            "sinch_sandbox": True,
+            "sinch_auth_url": server.auth_url,
+            "sinch_numbers_url": server.numbers_url,
+            "sinch_project_id": SANDBOX_PROJECT_ID,
+            "sinch_key_id": SANDBOX_KEY_ID,
+            "sinch_key_secret": SecretStr(SANDBOX_KEY_SECRET),
+        }
+    )

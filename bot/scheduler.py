@@ -1,0 +1,85 @@
+"""The APScheduler job that keeps the Sinch token fresh: one interval tick, rescheduled with L."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+logger = logging.getLogger(__name__)
+
+JOB_ID = "sinch-token-refresh"
+
+
+class Refresher(Protocol):
+    """What the tick needs from the token provider."""
+
+    @property
+    def tick_interval(self) -> float: ...
+
+    async def refresh_if_due(self) -> None: ...
+
+
+def jitter_for(interval: float) -> float:
+    """Tick jitter: spreads workers, but stays well under half a tick so short ticks keep up."""
+    return interval / 6
+
+
+def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
+    """An AsyncIOScheduler (not started) whose one job runs ``provider.refresh_if_due``.
+
+    Start it inside the running loop (the ASGI lifespan): APScheduler 3.11 needs one. The job
+    first runs at start-up, so readiness turns green as soon as the first fetch succeeds.
+    """
+    # Every run logs two INFO lines; keep the scheduler's own chatter out of the logs.
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    interval = provider.tick_interval
+
+    async def tick() -> None:
+        # An interval job with misfire_grace_time=None cannot be lost, but an exception would
+        # be logged by APScheduler with a full traceback: this job is a catch boundary.
+        nonlocal interval
+        try:
+            await provider.refresh_if_due()
+            wanted = provider.tick_interval
+            if wanted != interval:
+                scheduler.reschedule_job(
+                    JOB_ID, trigger="interval", seconds=wanted, jitter=jitter_for(wanted)
+                )
+                logger.info("Sinch token refresh tick now every %g s", wanted)
+                interval = wanted
+        except Exception as exc:
+            logger.error("Sinch token refresh tick failed: %s", type(exc).__name__)
+
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=interval,
+        jitter=jitter_for(interval),
+        id=JOB_ID,
+        name="Sinch token refresh",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_listener(
+        log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
+    )
+    return scheduler
+
+
+def log_job_event(event: Any) -> None:
+    """Safety net for scheduler trouble: one sanitized line, never the exception's text."""
+    if event.code == EVENT_JOB_ERROR:
+        # Only error events carry .exception; its message could hold anything, so log the type.
+        logger.error("scheduler job %s raised %s", event.job_id, type(event.exception).__name__)
+    elif event.code == EVENT_JOB_MISSED:
+        logger.warning("scheduler job %s missed its run time", event.job_id)
+    elif event.code == EVENT_JOB_MAX_INSTANCES:
+        logger.warning("scheduler job %s skipped: the previous run is still going", event.job_id)

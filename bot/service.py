@@ -1,0 +1,106 @@
+"""NumbersService: runs validated queries through the Sinch client and returns domain results."""
+
+from __future__ import annotations
+
+from bot.domain import (
+    ACTIVE_PAGE_SIZE,
+    SEARCH_FETCH_SIZE,
+    ActiveQuery,
+    HelpQuery,
+    NumberType,
+    Query,
+    RegionsQuery,
+    SearchQuery,
+)
+from bot.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.search_cache import SearchCache
+from bot.sinch.client import SinchClient
+from bot.sinch.models import AvailableNumber
+from bot.validation import validate_active_query, validate_search_query, wire_pattern
+
+
+class NumbersService:
+    """The one entry point for lookups, whatever the front end (Slack, CLI)."""
+
+    def __init__(self, *, client: SinchClient, cache: SearchCache[tuple[AvailableNumber, ...]] | None = None) -> None:
+        self._client = client
+        self._cache = cache
+
+    async def run(self, query: Query) -> Result:
+        if isinstance(query, SearchQuery):
+            return await self.search(query)
+        if isinstance(query, RegionsQuery):
+            return await self.regions(query.type)
+        if isinstance(query, ActiveQuery):
+            return await self.active(query.region, query.type, page_token=query.page_token)
+        assert not isinstance(query, HelpQuery), "help needs no lookup"
+        raise TypeError(f"unknown query {type(query).__name__}")
+
+    async def search(self, query: SearchQuery) -> SearchResult:
+        validate_search_query(query)
+        if self._cache is None:
+            numbers = await self._fetch(query)
+            return SearchResult(query=query, numbers=numbers, fetch_size=SEARCH_FETCH_SIZE)
+        # The limit only trims what is shown: searches differing in it share one entry.
+        key = _cache_key(query)
+        numbers, age = await self._cache.get_or_fetch(key, lambda: self._fetch(query))
+        return SearchResult(
+            query=query, numbers=numbers, fetch_size=SEARCH_FETCH_SIZE, cache_age=age
+        )
+
+    async def _fetch(self, query: SearchQuery) -> tuple[AvailableNumber, ...]:
+        pattern, search_pattern = wire_pattern(query)
+        return await self._client.available_numbers(
+            region_code=query.region,
+            type=query.type,
+            pattern=pattern,
+            search_pattern=search_pattern,
+            capabilities=query.capabilities,
+            size=SEARCH_FETCH_SIZE,
+        )
+
+    async def regions(self, type: NumberType | None = None) -> RegionsResult:
+        regions = await self._client.available_regions(types=(type,) if type else ())
+        ordered = tuple(sorted(regions, key=lambda r: r.region_code))
+        return RegionsResult(query=RegionsQuery(type=type), regions=ordered)
+
+    async def active(
+        self,
+        region: str | None = None,
+        type: NumberType | None = None,
+        *,
+        page_token: str | None = None,
+    ) -> ActiveResult:
+        query = ActiveQuery(region=region, type=type, page_token=page_token)
+        validate_active_query(query)
+        page = await self._client.active_numbers(
+            region_code=region, type=type, page_size=ACTIVE_PAGE_SIZE, page_token=page_token
+        )
+        return ActiveResult(
+            query=query,
+            numbers=page.active_numbers,
+            total_size=page.total_size,
+            next_page_token=page.next_page_token or None,
+        )
+
+    async def active_all(
+        self, region: str | None = None, type: NumberType | None = None
+    ) -> ActiveResult:
+        """Every rented number matching, following Sinch's page tokens (for the CLI)."""
+        query = ActiveQuery(region=region, type=type)
+        validate_active_query(query)
+        numbers = await self._client.all_active_numbers(
+            region_code=region, type=type, page_size=ACTIVE_PAGE_SIZE
+        )
+        return ActiveResult(
+            query=query, numbers=numbers, total_size=len(numbers), next_page_token=None
+        )
+
+
+def _cache_key(query: SearchQuery) -> tuple[object, ...]:
+    return (
+        query.region,
+        query.type,
+        tuple(sorted(query.capabilities)),
+        query.pattern,
+    )

@@ -1,0 +1,388 @@
+"""SinchClient: the read-only Numbers API calls, with error mapping and budgeted retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import re
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import BaseModel, ValidationError
+
+from bot.clock import Clock
+from bot.domain import Capability, NumberType, SearchPattern
+from bot.errors import (
+    FieldViolation,
+    SinchApiError,
+    SinchAuthError,
+    SinchBadRequestError,
+    SinchConnectionError,
+    SinchError,
+    SinchNotFoundError,
+    SinchPermissionError,
+    SinchRateLimitedError,
+    SinchTimeoutError,
+    SinchUnavailableError,
+)
+from bot.sinch.models import (
+    ActiveNumber,
+    ActiveNumbersPage,
+    AvailableNumber,
+    AvailableNumbersResponse,
+    AvailableRegion,
+    AvailableRegionsResponse,
+)
+from bot.sinch.retry import backoff_delay, parse_retry_after
+
+_log = logging.getLogger(__name__)
+
+Endpoint = Literal["available_numbers", "available_regions", "active_numbers"]
+# on_call(endpoint, outcome, seconds): outcome is the HTTP status as a string, or one of
+# "timeout", "connection_error", "auth_error", "cancelled".
+OnCall = Callable[[str, str, float], None]
+# httpx's own list-of-pairs type (list is invariant, so a narrower value type would not fit).
+_Params = list[tuple[str, str | int | float | bool | None]]
+_Model = TypeVar("_Model", bound=BaseModel)
+
+# Sinch's messages are short; anything longer is not a message meant for people.
+MAX_MESSAGE_CHARS: Final = 300
+_MAX_STATUS_CHARS: Final = 64
+_MAX_VIOLATIONS: Final = 20
+# A 200 that does not parse is the upstream misbehaving, like a bad gateway would.
+UNEXPECTED_RESPONSE_STATUS: Final = 502
+
+_STATUS_ERRORS: Final[dict[int, type[SinchApiError]]] = {
+    400: SinchBadRequestError,
+    403: SinchPermissionError,
+    404: SinchNotFoundError,
+    429: SinchRateLimitedError,
+}
+_WHITESPACE = re.compile(r"\s+")
+
+
+class _BudgetSpent(Exception):
+    """The per-operation time budget ran out during an attempt; never retried."""
+
+
+class SinchClient:
+    """Async client for the Numbers API calls the bot makes: search, regions, active numbers.
+
+    ``http`` is the shared client (base URL, auth and timeouts already configured). Every call is
+    one operation: it is retried on 429, 5xx, connection errors and timeouts, at most
+    ``max_attempts`` times, and never runs past ``budget`` seconds of ``clock`` time.
+    """
+
+    def __init__(
+        self,
+        *,
+        http: httpx.AsyncClient,
+        project_id: str,
+        clock: Clock,
+        rng: random.Random | None = None,
+        budget: float = 10.0,
+        max_attempts: int = 4,
+        on_call: OnCall | None = None,
+    ) -> None:
+        if not project_id.strip():
+            raise ValueError("project_id must not be empty")
+        if budget <= 0:
+            raise ValueError("budget must be positive")
+        if max_attempts < 1:
+            raise ValueError("max_attempts must be at least 1")
+        self._http = http
+        # safe="" quotes "/" too, so an odd project id can never change which resource is hit.
+        self._prefix = f"/v1/projects/{quote(project_id, safe='')}"
+        self._clock = clock
+        self._rng = rng if rng is not None else random.Random()
+        self._budget = budget
+        self._max_attempts = max_attempts
+        self._on_call = on_call
+
+    async def available_numbers(
+        self,
+        *,
+        region_code: str,
+        type: NumberType,
+        pattern: str | None = None,
+        search_pattern: SearchPattern | None = None,
+        capabilities: Sequence[Capability] = (),
+        size: int,
+    ) -> tuple[AvailableNumber, ...]:
+        """Numbers available to rent; for START, ``pattern`` carries ``+`` and the calling code."""
+        if size < 1:
+            raise ValueError("size must be at least 1")
+        params: _Params = [("regionCode", region_code), ("type", type.value)]
+        if pattern is not None:
+            params.append(("numberPattern.pattern", pattern))
+        if search_pattern is not None:
+            params.append(("numberPattern.searchPattern", search_pattern.value))
+        # Sinch wants the key repeated (capabilities=SMS&capabilities=VOICE), not a CSV.
+        params += [("capabilities", capability.value) for capability in capabilities]
+        # The server default is undocumented, so always say how many we want.
+        params.append(("size", size))
+        response = await self._get(
+            "available_numbers", "availableNumbers", params, AvailableNumbersResponse
+        )
+        return response.available_numbers
+
+    async def available_regions(
+        self, types: Sequence[NumberType] = ()
+    ) -> tuple[AvailableRegion, ...]:
+        """Regions where numbers can be rented, optionally only those offering ``types``."""
+        params: _Params = [("types", number_type.value) for number_type in types]
+        response = await self._get(
+            "available_regions", "availableRegions", params, AvailableRegionsResponse
+        )
+        return response.available_regions
+
+    async def active_numbers(
+        self,
+        *,
+        region_code: str | None = None,
+        type: NumberType | None = None,
+        page_size: int,
+        page_token: str | None = None,
+    ) -> ActiveNumbersPage:
+        """One page of the project's rented numbers; pass ``next_page_token`` for the next."""
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        params: _Params = []
+        if region_code is not None:
+            params.append(("regionCode", region_code))
+        if type is not None:
+            params.append(("type", type.value))
+        params.append(("pageSize", page_size))
+        if page_token:
+            params.append(("pageToken", page_token))
+        return await self._get("active_numbers", "activeNumbers", params, ActiveNumbersPage)
+
+    async def all_active_numbers(
+        self,
+        *,
+        region_code: str | None = None,
+        type: NumberType | None = None,
+        page_size: int,
+        max_pages: int = 50,
+    ) -> tuple[ActiveNumber, ...]:
+        """Every rented number, following ``nextPageToken`` for at most ``max_pages`` pages.
+
+        Each page is its own operation with its own time budget. If pages remain after
+        ``max_pages`` (or the server repeats a token), what was read so far is returned and a
+        warning is logged: partial results beat an endless walk.
+        """
+        if max_pages < 1:
+            raise ValueError("max_pages must be at least 1")
+        numbers: list[ActiveNumber] = []
+        seen: set[str] = set()
+        token: str | None = None
+        for _ in range(max_pages):
+            page = await self.active_numbers(
+                region_code=region_code, type=type, page_size=page_size, page_token=token
+            )
+            numbers.extend(page.active_numbers)
+            token = page.next_page_token
+            if not token:
+                return tuple(numbers)
+            if token in seen:
+                _log.warning("Sinch repeated an activeNumbers page token; stopping")
+                return tuple(numbers)
+            seen.add(token)
+        _log.warning("stopped listing active numbers after %d pages; more remain", max_pages)
+        return tuple(numbers)
+
+    async def _get(
+        self, endpoint: Endpoint, resource: str, params: _Params, model: type[_Model]
+    ) -> _Model:
+        """One operation: GET with retries inside the budget, then parse the 2xx body."""
+        path = f"{self._prefix}/{resource}"
+        deadline = self._clock.now() + self._budget
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                response = await self._attempt(endpoint, path, params, deadline)
+            except _BudgetSpent:
+                raise SinchTimeoutError(
+                    f"Sinch did not answer {endpoint} within the {self._budget:g} s budget"
+                ) from None
+            except SinchError as exc:
+                delay = self._retry_delay(exc, attempt, deadline)
+                if delay is None:
+                    raise
+                _log.info(
+                    "Sinch GET %s -> %s; retry %d/%d in %.2f s",
+                    path,
+                    _outcome_of(exc),
+                    attempt + 1,
+                    self._max_attempts,
+                    delay,
+                )
+                await self._clock.sleep(delay)
+                continue
+            return _parse(endpoint, response, model)
+
+    async def _attempt(
+        self, endpoint: Endpoint, path: str, params: _Params, deadline: float
+    ) -> httpx.Response:
+        """Send the GET once; return a 2xx response or raise the mapped error."""
+        started = self._clock.now()
+        outcome = "cancelled"
+        # Bound the whole attempt (token wait, connect, read) by what is left of the budget:
+        # httpx timeouts apply per phase and can add up past it.
+        scope = asyncio.timeout(deadline - started)
+        try:
+            try:
+                async with scope:
+                    response = await self._http.get(path, params=params)
+            except TimeoutError as exc:
+                outcome = "timeout"
+                if scope.expired():
+                    raise _BudgetSpent from None
+                raise SinchTimeoutError(f"Sinch did not answer {endpoint} in time") from exc
+            except httpx.TimeoutException as exc:
+                outcome = "timeout"
+                raise SinchTimeoutError(f"Sinch did not answer {endpoint} in time") from exc
+            except httpx.TransportError as exc:
+                outcome = "connection_error"
+                # The type name is enough to diagnose; httpx's text could grow a URL one day.
+                raise SinchConnectionError(
+                    f"could not reach Sinch for {endpoint} ({type(exc).__name__})"
+                ) from exc
+            except httpx.RequestError as exc:
+                # Undecodable content or redirect loops: the upstream answered, but nonsense.
+                outcome = "unexpected_response"
+                raise _unexpected(endpoint, type(exc).__name__) from exc
+            except SinchConnectionError as exc:
+                # Raised by the token provider inside the auth flow: passed through unchanged.
+                outcome = "timeout" if isinstance(exc, SinchTimeoutError) else "connection_error"
+                raise
+            except SinchAuthError:
+                outcome = "auth_error"
+                raise
+            outcome = str(response.status_code)
+        finally:
+            if self._on_call is not None:
+                self._on_call(endpoint, outcome, self._clock.now() - started)
+        if response.is_success:
+            return response
+        raise _error_from_response(endpoint, response)
+
+    def _retry_delay(self, exc: SinchError, attempt: int, deadline: float) -> float | None:
+        """Seconds to sleep before the next attempt, or None to give up with ``exc``."""
+        retryable = isinstance(
+            exc, SinchRateLimitedError | SinchUnavailableError | SinchConnectionError
+        )
+        if not retryable or attempt >= self._max_attempts:
+            return None
+        delay = backoff_delay(attempt, rng=self._rng)
+        if isinstance(exc, SinchApiError) and exc.retry_after is not None:
+            delay = max(delay, exc.retry_after)
+        # Sleeping past the budget only to fail later helps nobody: give up now instead.
+        if delay >= deadline - self._clock.now():
+            return None
+        return delay
+
+
+def _parse(endpoint: Endpoint, response: httpx.Response, model: type[_Model]) -> _Model:
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        first = exc.errors(include_url=False, include_input=False)[0]
+        # Locations and error types only: the input values are response data, kept out of logs.
+        _log.warning(
+            "unexpected %s response: %d error(s), first at %s (%s)",
+            endpoint,
+            exc.error_count(),
+            ".".join(str(part) for part in first["loc"]) or "<root>",
+            first["type"],
+        )
+        raise _unexpected(endpoint, f"HTTP {response.status_code} body not understood") from None
+
+
+def _unexpected(endpoint: Endpoint, detail: str) -> SinchApiError:
+    return SinchApiError(
+        f"unexpected response to {endpoint} ({detail})", status_code=UNEXPECTED_RESPONSE_STATUS
+    )
+
+
+def _error_from_response(endpoint: Endpoint, response: httpx.Response) -> SinchError:
+    """Map a non-2xx answer to the bot's exception, keeping Sinch's message and status."""
+    code = response.status_code
+    if code == 401:
+        # SinchAuth already refreshed and resent once; the body is undocumented and not shown.
+        return SinchAuthError(f"Sinch rejected the access token for {endpoint} (HTTP 401)")
+    message, status, violations = _parse_envelope(response)
+    retry_after = None
+    if code == 429 or code >= 500:
+        retry_after = parse_retry_after(response.headers.get("Retry-After"), now=datetime.now(UTC))
+    if code >= 500:
+        error_class: type[SinchApiError] = SinchUnavailableError
+    else:
+        error_class = _STATUS_ERRORS.get(code, SinchApiError)
+    return error_class(
+        message,
+        status_code=code,
+        status=status,
+        violations=violations,
+        retry_after=retry_after,
+    )
+
+
+def _parse_envelope(
+    response: httpx.Response,
+) -> tuple[str, str | None, tuple[FieldViolation, ...]]:
+    """Read ``{"error": {"message", "status", "details"}}``, tolerating any other body."""
+    fallback = response.reason_phrase or f"HTTP {response.status_code}"
+    try:
+        body: Any = response.json()
+    except ValueError:  # not JSON, or not decodable text
+        return fallback, None, ()
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return fallback, None, ()
+    message = _clean(error.get("message"), MAX_MESSAGE_CHARS) or fallback
+    status = _clean(error.get("status"), _MAX_STATUS_CHARS)
+    return message, status, _field_violations(error.get("details"))
+
+
+def _field_violations(details: object) -> tuple[FieldViolation, ...]:
+    if not isinstance(details, list):
+        return ()
+    violations: list[FieldViolation] = []
+    for detail in details:
+        entries = detail.get("fieldViolations") if isinstance(detail, dict) else None
+        if not isinstance(entries, list):
+            continue
+        for entry in entries:
+            if not isinstance(entry, dict):
+                continue
+            description = _clean(entry.get("description"), MAX_MESSAGE_CHARS)
+            if description is None:
+                continue
+            field = _clean(entry.get("field"), _MAX_STATUS_CHARS) or ""
+            violations.append(FieldViolation(field=field, description=description))
+    return tuple(violations[:_MAX_VIOLATIONS])
+
+
+def _clean(value: object, limit: int) -> str | None:
+    """A single-line, length-capped version of a string from the wire; None if not a string."""
+    if not isinstance(value, str):
+        return None
+    # Collapse newlines and drop control characters: the text ends up in log lines and in Slack.
+    text = "".join(ch for ch in _WHITESPACE.sub(" ", value) if ch.isprintable()).strip()
+    if len(text) > limit:
+        text = text[: limit - 1].rstrip() + "…"
+    return text or None
+
+
+def _outcome_of(exc: SinchError) -> str:
+    if isinstance(exc, SinchApiError):
+        return str(exc.status_code)
+    if isinstance(exc, SinchTimeoutError):
+        return "timeout"
+    return "connection_error"

@@ -1,0 +1,44 @@
+"""build_bolt_app(): the Bolt AsyncApp for /numbers, with its Web API client on SLACK_API_URL."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.authorization import AuthorizeResult
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.slack.listeners import CommandDeps, InflightCommands, register
+
+Authorize = Callable[..., Awaitable[AuthorizeResult]]
+
+
+def build_bolt_app(
+    settings: Settings,
+    deps: CommandDeps,
+    inflight: InflightCommands,
+    *,
+    authorize: Authorize | None = None,
+) -> AsyncApp:
+    """Secrets are unwrapped here, where they are handed to Bolt, and nowhere else."""
+    bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    signing_secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
+    )
+    # Passing client= makes Bolt use our base_url (GovSlack, test stubs); with authorize= the
+    # token comes from the authorize result instead.
+    client = AsyncWebClient(token=None if authorize else bot_token, base_url=settings.slack_api_url)
+    app = AsyncApp(
+        client=client,
+        signing_secret=signing_secret or "socket-mode-has-no-signature",
+        authorize=authorize,
+        # A long-running server acks first and keeps working after the HTTP response.
+        process_before_response=False,
+        # Verification is always on in HTTP mode; Socket Mode requests skip it by design.
+        request_verification_enabled=True,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    register(app, deps, inflight)
+    return app

@@ -1,0 +1,68 @@
+"""Posting replies to a command's response_url, over one kept-alive session, with bounded retries."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.webhook.async_client import AsyncWebhookClient
+
+from bot.clock import Clock
+
+log = logging.getLogger(__name__)
+
+# Slack accepts 5 uses of a response_url in 30 minutes; the ack is not one of them. Three
+# attempts leave room for a later "shared" update on the same URL.
+MAX_ATTEMPTS = 3
+ATTEMPT_TIMEOUT = 5.0
+BACKOFF = (0.5, 1.0)
+
+
+class ResponseSender:
+    """Sends messages to response_urls; owns one aiohttp session (opened lazily on the loop)."""
+
+    def __init__(self, *, clock: Clock) -> None:
+        self._clock = clock
+        self._session: aiohttp.ClientSession | None = None
+        self.failures = 0
+
+    def _get_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=ATTEMPT_TIMEOUT),
+                connector=aiohttp.TCPConnector(limit=100, keepalive_timeout=30),
+            )
+        return self._session
+
+    async def send(self, response_url: str, message: dict[str, Any]) -> bool:
+        """POST ``message``; retry 5xx, 429 and transport errors. Returns whether Slack took it.
+
+        Never raises: a lost reply is logged (without the URL, which is a bearer capability).
+        """
+        client = AsyncWebhookClient(url=response_url, session=self._get_session())
+        outcome = "not attempted"
+        for attempt in range(MAX_ATTEMPTS):
+            try:
+                response = await client.send_dict(message)
+            except (aiohttp.ClientError, TimeoutError) as exc:
+                outcome = f"transport error {type(exc).__name__}"
+            else:
+                if 200 <= response.status_code < 300:
+                    return True
+                outcome = f"HTTP {response.status_code}"
+                if response.status_code < 500 and response.status_code != 429:
+                    break  # expired or used-up URL: retrying cannot help
+            if attempt + 1 < MAX_ATTEMPTS:
+                await self._clock.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
+        self.failures += 1
+        log.error("reply to Slack's response_url failed after retries: %s", outcome)
+        return False
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+            # aiohttp closes the transports on the next loop iteration.
+            await asyncio.sleep(0)

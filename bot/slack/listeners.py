@@ -1,0 +1,255 @@
+"""The /numbers listener and its buttons: ack at once, look up, answer through the response_url.
+
+This is the one catch boundary for a command: bad input, Sinch failures and bugs all end in
+a specific ephemeral reply, never silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+
+from bot.audit import audit_command, start_trace
+from bot.clock import Clock
+from bot.commands.parser import parse_command
+from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
+from bot.errors import CommandError, SinchError, SinchTimeoutError
+from bot.ratelimit import UserRateLimiter
+from bot.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.service import NumbersService
+from bot.slack import blocks
+from bot.slack.access import AccessPolicy
+from bot.slack.delivery import ResponseSender
+
+log = logging.getLogger(__name__)
+
+COMMAND = "/numbers"
+# Every command gets an answer (results or an error) within this many seconds of its arrival.
+ANSWER_BUDGET = 13.0
+
+Message = dict[str, Any]
+Observer = Callable[[str, str, float], None]
+
+
+@dataclass
+class CommandDeps:
+    """What the listeners need, handed in by the composition root."""
+
+    service: NumbersService
+    sender: ResponseSender
+    clock: Clock
+    access: AccessPolicy
+    limiter: UserRateLimiter
+    access_contact: str
+    sandbox: bool = False
+    # Called as observe(kind, outcome, seconds) once per command (metrics).
+    observe: Observer | None = None
+
+
+class InflightCommands:
+    """Tracks command work still running after the ack, so shutdown can let it finish."""
+
+    def __init__(self) -> None:
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def track(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    def __len__(self) -> int:
+        return len(self._tasks)
+
+    async def drain(self, timeout: float) -> int:
+        """Wait up to ``timeout`` s for in-flight commands; returns how many were still running."""
+        pending = {t for t in self._tasks if t is not asyncio.current_task()}
+        if not pending:
+            return 0
+        _, still = await asyncio.wait(pending, timeout=timeout)
+        return len(still)
+
+
+def kind_of(query: Query) -> str:
+    return {
+        SearchQuery: "search",
+        RegionsQuery: "regions",
+        ActiveQuery: "active",
+        HelpQuery: "help",
+    }[type(query)]
+
+
+def result_count(result: Result) -> int:
+    if isinstance(result, SearchResult):
+        return len(result.shown)
+    if isinstance(result, RegionsResult):
+        return len(result.regions)
+    return len(result.numbers)
+
+
+def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> None:
+    """Attach the /numbers command and its button actions to ``app``."""
+    handler = NumbersHandler(deps, inflight)
+    app.command(COMMAND)(handler.on_command)
+    app.action(blocks.SHARE_ACTION)(handler.on_share)
+    app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
+
+
+class NumbersHandler:
+    def __init__(self, deps: CommandDeps, inflight: InflightCommands) -> None:
+        self._d = deps
+        self._inflight = inflight
+
+    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+        self._inflight.track()
+        started = self._d.clock.now()
+        trace = start_trace()
+        text = str(command.get("text") or "")
+        ids = {
+            "team_id": command.get("team_id"),
+            "channel_id": command.get("channel_id"),
+            "user_id": command.get("user_id"),
+        }
+        kind, outcome, count = "unknown", "ok", None
+
+        def finish() -> None:
+            elapsed = self._d.clock.now() - started
+            audit_command(
+                **ids,
+                text=text,
+                kind=kind,
+                outcome=outcome,
+                result_count=count,
+                upstream_calls=trace.sinch_calls,
+                latency_ms=elapsed * 1000,
+            )
+            if self._d.observe is not None:
+                self._d.observe(kind, outcome, elapsed)
+
+        denied = self._d.access.denial(**ids)
+        if denied is not None:
+            outcome = f"denied_{denied}"
+            await ack(**blocks.render_not_permitted(self._d.access_contact))
+            return finish()
+        wait = self._d.limiter.check(str(ids["user_id"]))
+        if wait is not None:
+            outcome = "rate_limited"
+            await ack(**blocks.render_rate_limited(wait))
+            return finish()
+        try:
+            query = parse_command(text)
+        except CommandError as err:
+            outcome = "bad_input"
+            await ack(**blocks.render_command_error(err))
+            return finish()
+        kind = kind_of(query)
+        if isinstance(query, HelpQuery):
+            await ack(**blocks.render_help())
+            return finish()
+
+        # Slack needs the ack within 3 s: it never waits on Sinch or a token fetch.
+        await ack(**blocks.render_searching(query))
+        message, outcome, result = await self._answer(query, started)
+        count = None if result is None else result_count(result)
+        await self._d.sender.send(
+            str(command.get("response_url")), {**message, "replace_original": True}
+        )
+        finish()
+
+    async def _answer(
+        self, query: Query, started: float, *, shared_by: str | None = None, page: int = 1
+    ) -> tuple[Message, str, Result | None]:
+        """Run the query within the command's budget and render the outcome, whatever it is."""
+        remaining = max(0.5, ANSWER_BUDGET - (self._d.clock.now() - started))
+        try:
+            async with asyncio.timeout(remaining):
+                result = await self._d.service.run(query)
+        except CommandError as err:
+            return blocks.render_command_error(err), "bad_input", None
+        except TimeoutError:
+            log.warning("command ran out of its %.0f s budget", ANSWER_BUDGET)
+            timeout = SinchTimeoutError("no answer from Sinch within the command's time budget")
+            return blocks.render_sinch_error(timeout), "sinch_timeout", None
+        except SinchError as err:
+            log.warning("Sinch lookup failed: %s: %s", type(err).__name__, err)
+            return blocks.render_sinch_error(err), _outcome_of(err), None
+        except Exception:
+            log.exception("unexpected error while answering a command")
+            return blocks.render_internal_error(), "internal_error", None
+        return self._render(result, shared_by=shared_by, page=page), "ok", result
+
+    def _render(self, result: Result, *, shared_by: str | None, page: int) -> Message:
+        sandbox = self._d.sandbox
+        if isinstance(result, SearchResult):
+            return blocks.render_search(
+                result, sandbox=sandbox, shareable=shared_by is None, shared_by=shared_by
+            )
+        if isinstance(result, RegionsResult):
+            return blocks.render_regions(result, sandbox=sandbox)
+        assert isinstance(result, ActiveResult)
+        return blocks.render_active(result, sandbox=sandbox, page=page)
+
+    async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Re-post a search publicly, attributed to the sharer, and update the ephemeral copy."""
+        await ack()
+        self._inflight.track()
+        started = self._d.clock.now()
+        start_trace()
+        user_id = str((body.get("user") or {}).get("id") or "")
+        response_url = str(body.get("response_url") or "")
+        try:
+            query = parse_command(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            return
+        message, outcome, _ = await self._answer(query, started, shared_by=user_id)
+        if outcome != "ok":
+            await self._d.sender.send(response_url, {**message, "replace_original": False})
+            return
+        await self._d.sender.send(
+            response_url, {**message, "response_type": "in_channel", "replace_original": False}
+        )
+        await self._d.sender.send(
+            response_url, {**blocks.render_shared_notice(user_id), "replace_original": True}
+        )
+
+    async def on_next_page(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        """Fetch the next page of active numbers with Sinch's pageToken."""
+        await ack()
+        self._inflight.track()
+        started = self._d.clock.now()
+        start_trace()
+        response_url = str(body.get("response_url") or "")
+        try:
+            query, page = _decode_page_value(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            return
+        message, _, _ = await self._answer(query, started, page=page)
+        await self._d.sender.send(response_url, {**message, "replace_original": True})
+
+
+def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:
+    """The Next-page button carries region/type/page_token/page as compact JSON."""
+    try:
+        data = json.loads(value)
+        region = data.get("region") or None
+        type_ = NumberType(data["type"]) if data.get("type") else None
+        token = str(data["page_token"])
+        page = int(data.get("page", 2))
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CommandError("That button has expired; run the command again.") from None
+    return ActiveQuery(region=region, type=type_, page_token=token), page
+
+
+def _outcome_of(err: SinchError) -> str:
+    name = type(err).__name__.removeprefix("Sinch").removesuffix("Error").lower()
+    return f"sinch_{name or 'error'}"

@@ -1,0 +1,74 @@
+"""Rules a query must satisfy before anything is sent to Sinch, and its wire form."""
+
+from __future__ import annotations
+
+import phonenumbers
+
+from bot.domain import (
+    MAX_LIMIT,
+    MAX_PATTERN_DIGITS,
+    ActiveQuery,
+    Capability,
+    NumberType,
+    SearchPattern,
+    SearchQuery,
+)
+from bot.errors import CommandError
+
+SEARCH_USAGE = "/numbers US LOCAL [sms] [voice] [206 | contains:555 | ends:00] [limit:N]"
+
+
+def calling_code(region: str) -> int | None:
+    """The country calling code of an ISO alpha-2 region, or None when it has none."""
+    code = phonenumbers.country_code_for_region(region)
+    return code or None
+
+
+def check_region(region: str) -> None:
+    if not (len(region) == 2 and region.isascii() and region.isalpha() and region.isupper()):
+        raise CommandError(f"`{region[:20]}` is not a two-letter country code.", usage=SEARCH_USAGE)
+    if calling_code(region) is None:
+        raise CommandError(f"`{region}` is not a country with phone numbers.", usage=SEARCH_USAGE)
+
+
+def validate_search_query(query: SearchQuery) -> None:
+    """Raise CommandError for a query Sinch would reject, or that we must never send."""
+    check_region(query.region)
+    if not isinstance(query.type, NumberType):
+        raise CommandError(
+            "The number type must be LOCAL, MOBILE or TOLL_FREE.", usage=SEARCH_USAGE
+        )
+    if any(not isinstance(c, Capability) for c in query.capabilities) or len(
+        set(query.capabilities)
+    ) != len(query.capabilities):
+        raise CommandError("Capabilities are `sms` and `voice`, each once.", usage=SEARCH_USAGE)
+    if not 1 <= query.limit <= MAX_LIMIT:
+        raise CommandError(f"`limit:` must be between 1 and {MAX_LIMIT}.", usage=SEARCH_USAGE)
+    pattern = query.pattern
+    if pattern is not None:
+        digits = pattern.digits
+        if not (digits.isascii() and digits.isdigit()):
+            raise CommandError("A number pattern may only contain digits 0-9.", usage=SEARCH_USAGE)
+        if not isinstance(pattern.kind, SearchPattern):
+            raise CommandError("Unknown pattern kind.", usage=SEARCH_USAGE)
+        if len(digits) > MAX_PATTERN_DIGITS:
+            raise CommandError(
+                f"A number pattern has at most {MAX_PATTERN_DIGITS} digits.", usage=SEARCH_USAGE
+            )
+
+
+def validate_active_query(query: ActiveQuery) -> None:
+    if query.region is not None:
+        check_region(query.region)
+    if query.type is not None and not isinstance(query.type, NumberType):
+        raise CommandError("The number type must be LOCAL, MOBILE or TOLL_FREE.")
+
+
+def wire_pattern(query: SearchQuery) -> tuple[str | None, SearchPattern | None]:
+    """The numberPattern parameters: a START prefix needs `+` and the calling code (Sinch docs)."""
+    pattern = query.pattern
+    if pattern is None:
+        return None, None
+    if pattern.kind is SearchPattern.START:
+        return f"+{calling_code(query.region)}{pattern.digits}", SearchPattern.START
+    return pattern.digits, pattern.kind

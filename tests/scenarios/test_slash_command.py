@@ -1,0 +1,274 @@
+"""/numbers end to end: signed requests into the real ASGI app, Sinch mocked with respx."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+import respx
+
+from tests.blockkit import assert_valid_message
+from tests.scenarios.conftest import MakeBot
+from tests.slack_stub import action_body, command_body, signed_headers
+
+
+def text_of(message: dict[str, object]) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+async def test_search_acks_then_delivers_blocks_with_prices(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    bot = await make_bot()
+    response = await bot.command("US LOCAL")
+    assert response.status_code == 200
+    ack = response.json()
+    assert ack.get("response_type", "ephemeral") == "ephemeral"
+    message = (await bot.slack.wait_for(1))[0]
+    assert message["replace_original"] is True
+    assert message.get("response_type", "ephemeral") == "ephemeral"
+    assert_valid_message({k: v for k, v in message.items() if k in ("text", "blocks")})
+    shown = text_of(message)
+    assert "+1 206-555-0100" in shown
+    assert "1.50" in shown and "0.80" in shown and "USD" in shown
+    params = sinch_api["available"].calls.last.request.url.params
+    assert params["regionCode"] == "US" and params["type"] == "LOCAL"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("US LOCAL", {"regionCode": ["US"], "type": ["LOCAL"]}),
+        ("us", {"regionCode": ["US"], "type": ["LOCAL"]}),
+        ("LOCAL US", {"regionCode": ["US"], "type": ["LOCAL"]}),
+        ("SE mobile", {"regionCode": ["SE"], "type": ["MOBILE"]}),
+        ("US toll-free", {"regionCode": ["US"], "type": ["TOLL_FREE"]}),
+        ("US tollfree", {"regionCode": ["US"], "type": ["TOLL_FREE"]}),
+        ("US LOCAL sms voice", {"capabilities": ["SMS", "VOICE"]}),
+        (
+            "US LOCAL 206",
+            {"numberPattern.pattern": ["+1206"], "numberPattern.searchPattern": ["START"]},
+        ),
+        (
+            "GB LOCAL contains:555",
+            {"numberPattern.pattern": ["555"], "numberPattern.searchPattern": ["CONTAINS"]},
+        ),
+        (
+            "US LOCAL ends:00",
+            {"numberPattern.pattern": ["00"], "numberPattern.searchPattern": ["END"]},
+        ),
+        ("UK LOCAL", {"regionCode": ["GB"]}),
+    ],
+)
+async def test_search_grammar_reaches_sinch_as_expected(
+    make_bot: MakeBot, sinch_api: respx.Router, text: str, expected: dict[str, list[str]]
+) -> None:
+    bot = await make_bot()
+    await bot.answer(text)
+    params = sinch_api["available"].calls.last.request.url.params
+    for key, values in expected.items():
+        assert params.get_list(key) == values
+    assert params["size"].isdigit()
+
+
+async def test_limit_bounds_what_is_shown(make_bot: MakeBot) -> None:
+    bot = await make_bot()
+    message = await bot.answer("US LOCAL limit:2")
+    shown = text_of(message)
+    assert "+1 206-555-0101" in shown and "+1 206-555-0102" not in shown
+    assert "3 more" in shown
+
+
+async def test_regions_and_active_reach_their_endpoints(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    bot = await make_bot()
+    regions = await bot.answer("regions mobile")
+    assert sinch_api["regions"].calls.last.request.url.params.get_list("types") == ["MOBILE"]
+    assert "Sweden" in text_of(regions)
+    active = await bot.answer("active US LOCAL")
+    params = sinch_api["active"].calls.last.request.url.params
+    assert params["regionCode"] == "US" and params["type"] == "LOCAL"
+    assert "Support line" in text_of(active)
+    assert not sinch_api["available"].called
+
+
+@pytest.mark.parametrize("text", ["help", "", "  "])
+async def test_help_and_empty_text_answer_in_the_ack_without_sinch(
+    make_bot: MakeBot, sinch_api: respx.Router, text: str
+) -> None:
+    bot = await make_bot()
+    response = await bot.command(text)
+    assert response.status_code == 200
+    body = response.json()
+    assert_valid_message(body)
+    assert "/numbers US LOCAL" in text_of(body)
+    assert not any(sinch_api[name].called for name in ("available", "regions", "active"))
+
+
+@pytest.mark.parametrize(
+    ("text", "hint"),
+    [
+        ("XX LOCAL", "XX"),
+        ("US LANDLINE", "LANDLINE"),
+        ("US LOCAL limit:999", "limit"),
+        ("US LOCAL contains:abc", "contains"),
+        ("frobnicate", "frobnicate"),
+    ],
+)
+async def test_bad_input_gets_an_ephemeral_hint_and_no_sinch_call(
+    make_bot: MakeBot, sinch_api: respx.Router, text: str, hint: str
+) -> None:
+    bot = await make_bot()
+    response = await bot.command(text)
+    assert response.status_code == 200
+    body = response.json()
+    assert body.get("response_type", "ephemeral") == "ephemeral"
+    assert_valid_message(body)
+    assert hint.lower() in text_of(body).lower()
+    assert not sinch_api["available"].called
+    assert bot.slack.messages == []
+
+
+async def test_ack_never_waits_on_a_token_fetch(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    # The token endpoint is slow: the ack must still come back before the token does.
+    gate: list[httpx.Request] = []
+
+    async def slow_token(request: httpx.Request) -> httpx.Response:
+        gate.append(request)
+        import asyncio
+
+        await asyncio.sleep(0.3)
+        return httpx.Response(
+            200, json={"access_token": "tok-slow-abc", "expires_in": 3599, "token_type": "bearer"}
+        )
+
+    sinch_api["token"].side_effect = slow_token
+    bot = await make_bot(held_token=False)
+    response = await bot.command("US LOCAL")
+    assert response.status_code == 200
+    # The answer arrives later, through the response_url.
+    assert bot.slack.messages == []
+    message = (await bot.slack.wait_for(1))[0]
+    assert "+1 206-555-0100" in text_of(message)
+
+
+@pytest.mark.parametrize(
+    ("route_response", "phrase"),
+    [
+        (httpx.Response(503, json={"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}), "unavailable"),
+        (httpx.Response(400, json={"error": {"code": 400, "message": "parsing field", "status": "INVALID_ARGUMENT"}}), "rejected"),
+        (httpx.Response(403, json={"error": {"code": 403, "message": "Trial account", "status": "PERMISSION_DENIED"}}), "may not do this"),
+    ],
+)
+async def test_sinch_failures_get_a_specific_reply(
+    make_bot: MakeBot, sinch_api: respx.Router, route_response: httpx.Response, phrase: str
+) -> None:
+    sinch_api["available"].mock(return_value=route_response)
+    bot = await make_bot(clock=None)
+    message = await bot.answer("US LOCAL")
+    assert phrase in text_of(message).lower()
+    assert_valid_message({k: v for k, v in message.items() if k in ("text", "blocks")})
+
+
+async def test_sinch_timeout_gets_a_slow_to_answer_reply(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    sinch_api["available"].side_effect = httpx.ReadTimeout("slow")
+    bot = await make_bot()
+    message = await bot.answer("US LOCAL")
+    assert "slow" in text_of(message).lower()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"text": "payload"}, {"channel_name": "payload-ops"}],
+    ids=["text-payload", "channel-payload-ops"],
+)
+async def test_payload_word_does_not_drop_the_command(make_bot: MakeBot, fields: dict[str, str]) -> None:
+    bot = await make_bot()
+    text = fields.pop("text", "US LOCAL")
+    response = await bot.command(text, **fields)
+    assert response.status_code == 200
+    assert response.text  # an ack body: help/error for "payload", the searching note otherwise
+
+
+async def test_payload_body_with_bad_signature_is_still_rejected(make_bot: MakeBot) -> None:
+    bot = await make_bot()
+    body = command_body("payload", bot.slack.response_url())
+    response = await bot.http.post(
+        "/slack/events", content=body, headers=signed_headers(body, secret="wrong-secret")
+    )
+    assert response.status_code == 401
+
+
+async def test_bad_stale_and_missing_signatures_are_rejected_without_sinch(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    bot = await make_bot()
+    body = command_body("US LOCAL", bot.slack.response_url())
+    bad = await bot.http.post("/slack/events", content=body, headers=signed_headers(body, secret="nope"))
+    stale = await bot.post_signed(body, timestamp=int(time.time()) - 301)
+    missing = await bot.http.post(
+        "/slack/events", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert [bad.status_code, stale.status_code, missing.status_code] == [401, 401, 401]
+    assert not sinch_api["available"].called
+    assert bot.slack.messages == []
+
+
+async def test_healthz_and_readyz_follow_the_token(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    sinch_api["token"].respond(503)
+    bot = await make_bot(held_token=False)
+    assert (await bot.http.get("/healthz")).status_code == 200
+    not_ready = await bot.http.get("/readyz")
+    assert not_ready.status_code == 503
+    assert "token" in not_ready.text.lower()
+    sinch_api["token"].respond(json={"access_token": "fresh-token-1", "expires_in": 3599, "token_type": "bearer"})
+    bot.provider._fail_fast_until = None  # noqa: SLF001 -- skip the 5 s fail-fast window
+    await bot.provider.token()
+    assert (await bot.http.get("/readyz")).status_code == 200
+
+
+async def test_share_button_reposts_publicly_and_marks_the_copy(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    bot = await make_bot()
+    first = await bot.answer("US LOCAL sms")
+    share = next(
+        element
+        for block in first["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "numbers_share"
+    )
+    body = action_body("numbers_share", share["value"], bot.slack.response_url("share"), user_id="U777")
+    response = await bot.post_signed(body)
+    assert response.status_code == 200
+    messages = await bot.slack.wait_for(3)
+    public, notice = messages[1], messages[2]
+    assert public["response_type"] == "in_channel"
+    assert "<@U777>" in text_of(public)
+    assert "+1 206-555-0100" in text_of(public)
+    assert notice["replace_original"] is True
+    assert "shared" in text_of(notice).lower()
+    assert sinch_api["available"].calls.last.request.url.params.get_list("capabilities") == ["SMS"]
+
+
+async def test_next_page_button_sends_the_page_token(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+    page1 = dict(ACTIVE_PAGE, nextPageToken="tok-page-2", totalSize=2)
+    page2 = dict(ACTIVE_PAGE, nextPageToken="", totalSize=2)
+    sinch_api["active"].side_effect = [httpx.Response(200, json=page1), httpx.Response(200, json=page2)]
+    bot = await make_bot()
+    first = await bot.answer("active")
+    button = next(
+        element
+        for block in first["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == "numbers_active_next"
+    )
+    assert "2" in text_of(first["blocks"][0])  # the header shows the total
+    response = await bot.post_signed(action_body("numbers_active_next", button["value"], bot.slack.response_url("p2")))
+    assert response.status_code == 200
+    second = (await bot.slack.wait_for(2))[1]
+    assert sinch_api["active"].calls.last.request.url.params["pageToken"] == "tok-page-2"
+    assert second["replace_original"] is True
+    assert "numbers_active_next" not in text_of(second)
+
+
+from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE  # noqa: E402

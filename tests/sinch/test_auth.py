@@ -1,0 +1,890 @@
+"""TokenProvider and SinchAuth: wire format, refresh, backoff, single-flight, 401 handling."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import itertools
+import logging
+import random
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+import respx
+from pydantic import SecretStr
+
+from bot.errors import SinchAuthError, SinchConnectionError, SinchError, SinchTimeoutError
+from bot.scheduler import jitter_for
+from bot.sinch import auth
+from bot.sinch.auth import (
+    SinchAuth,
+    Token,
+    TokenProvider,
+    mandatory_window_for,
+    refresh_delay,
+    tick_interval_for,
+)
+from tests.fakes import FakeClock
+
+AUTH_URL = "https://auth.example.test/oauth2/token"
+API_URL = "https://numbers.example.test/v1/projects/p1/activeNumbers"
+KEY_ID = "key-id-4711"
+SECRET = "key-secret-Zq8vX2"
+BASIC = base64.b64encode(f"{KEY_ID}:{SECRET}".encode()).decode()
+# Something only the token endpoint's body contains: it must never reach a log or an error.
+BODY_SENTINEL = "body-sentinel-9f3c"
+
+Reply = httpx.Response | Exception | type[Exception]
+
+
+class Issuer:
+    """Plays the token endpoint: issues unique tokens, or plays queued replies first."""
+
+    def __init__(self, clock: FakeClock) -> None:
+        self.clock = clock
+        self.lifetime: object = 3600
+        self.rtt = 0.0
+        self.issued: list[str] = []
+        self.queue: list[Reply] = []
+        self.fail_with: Reply | None = None  # replayed forever once set
+        self.hold: asyncio.Event | None = None  # when set, each POST waits for it
+        self.entered = asyncio.Event()
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.entered.set()
+        if self.hold is not None:
+            await self.hold.wait()
+        self.clock.advance(self.rtt)
+        reply = self.queue.pop(0) if self.queue else self.fail_with
+        if reply is None:
+            return self.new_token()
+        if isinstance(reply, httpx.Response):
+            return reply
+        raise reply
+
+    def new_token(self, expires_in: object = None) -> httpx.Response:
+        value = f"at-{len(self.issued) + 1}-eyJhbGciOiJSUzI1NiJ9"
+        self.issued.append(value)
+        lifetime = self.lifetime if expires_in is None else expires_in
+        body = {"access_token": value, "expires_in": lifetime, "scope": "", "token_type": "bearer"}
+        return httpx.Response(200, json=body)
+
+    def secrets(self) -> list[str]:
+        return [SECRET, BASIC, BODY_SENTINEL, *self.issued]
+
+
+def oauth_error(status: int, code: str, **headers: str) -> httpx.Response:
+    body = {"error": code, "error_description": f"denied {BODY_SENTINEL}"}
+    return httpx.Response(status, json=body, headers=headers)
+
+
+class EdgeRandom(random.Random):
+    """Every uniform(a, b) draw lands at the same relative position: 0.0 = low end, 1.0 = high."""
+
+    def __init__(self, edge: float) -> None:
+        super().__init__(0)
+        self.edge = edge
+
+    def uniform(self, a: float, b: float) -> float:
+        return a + (b - a) * self.edge
+
+
+@pytest.fixture
+def issuer(fake_clock: FakeClock) -> Issuer:
+    return Issuer(fake_clock)
+
+
+@pytest.fixture
+def router(issuer: Issuer) -> Iterator[respx.MockRouter]:
+    with respx.MockRouter(assert_all_called=False) as mock:
+        mock.post(AUTH_URL, name="token").mock(side_effect=issuer)
+        mock.get(API_URL, name="api")
+        yield mock
+
+
+@pytest.fixture
+def token_route(router: respx.MockRouter) -> respx.Route:
+    return router["token"]
+
+
+@pytest.fixture
+def api_route(router: respx.MockRouter) -> respx.Route:
+    return router["api"]
+
+
+@pytest.fixture
+async def token_http(router: respx.MockRouter) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as client:
+        yield client
+
+
+@pytest.fixture
+def outcomes() -> list[str]:
+    return []
+
+
+@pytest.fixture
+async def make_provider(
+    token_http: httpx.AsyncClient, fake_clock: FakeClock, outcomes: list[str]
+) -> AsyncIterator[Callable[..., TokenProvider]]:
+    made: list[TokenProvider] = []
+
+    def make(rng: random.Random | None = None) -> TokenProvider:
+        provider = TokenProvider(
+            http=token_http,
+            auth_url=AUTH_URL,
+            key_id=KEY_ID,
+            key_secret=SecretStr(SECRET),
+            clock=fake_clock,
+            rng=rng or random.Random(1234),
+            on_fetch=outcomes.append,
+        )
+        made.append(provider)
+        return provider
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+@pytest.fixture
+def provider(make_provider: Callable[..., TokenProvider]) -> TokenProvider:
+    return make_provider()
+
+
+@pytest.fixture
+async def api(
+    router: respx.MockRouter, provider: TokenProvider
+) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.MockTransport(router.async_handler)
+    async with httpx.AsyncClient(auth=SinchAuth(provider), transport=transport) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+def _no_secrets_in_logs(caplog: pytest.LogCaptureFixture, issuer: Issuer) -> Iterator[None]:
+    caplog.set_level(logging.DEBUG)
+    yield
+    text = caplog.text + "".join(str(record.args) for record in caplog.records)
+    for secret in issuer.secrets():
+        assert secret not in text
+
+
+def assert_clean(error: BaseException, issuer: Issuer) -> None:
+    shown = f"{error!s} {error!r}"
+    for secret in issuer.secrets():
+        assert secret not in shown
+
+
+def warnings_from_provider(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    return [
+        r.getMessage() for r in caplog.records if r.name == auth.__name__ and r.levelno == level
+    ]
+
+
+async def settle() -> None:
+    """Let background tasks (a nudged fetch) run, as the event loop would between requests."""
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+def bearer(request: httpx.Request) -> str:
+    return request.headers["Authorization"].removeprefix("Bearer ")
+
+
+# -- fetching --------------------------------------------------------------------------------
+
+
+async def test_first_token_uses_the_client_credentials_wire_format(
+    provider: TokenProvider, token_route: respx.Route, issuer: Issuer, fake_clock: FakeClock
+) -> None:
+    issuer.rtt = 0.5
+    started = fake_clock.now()
+
+    token = await provider.token()
+
+    request = token_route.calls.last.request
+    assert request.method == "POST"
+    assert str(request.url) == AUTH_URL
+    assert request.headers["Authorization"] == f"Basic {BASIC}"
+    assert request.headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request.content == b"grant_type=client_credentials"
+    assert token.value == issuer.issued[0]
+    # t0 is read before the POST, so the round trip counts as used.
+    assert token.t0 == started
+    assert token.lifetime == 3600
+    assert token.expires_at == started + 3600
+    assert token.generation == 1
+    assert token.value not in repr(token)
+    assert token.value not in str(token)
+    assert provider.fetch_count == 1
+    assert provider.last_refresh_at == started + 0.5
+
+
+async def test_concurrent_callers_reuse_one_fetch(
+    provider: TokenProvider, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    tokens = await asyncio.gather(*(provider.token() for _ in range(100)))
+
+    assert token_route.call_count == 1
+    assert {t.generation for t in tokens} == {1}
+    fake_clock.advance(2_000)
+    assert (await provider.token()).generation == 1
+    assert token_route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "lifetime"),
+    [
+        (3599, 3599),
+        ("3600", 3600),
+        (" 120 ", 120),
+        (None, 900),
+        ("soon", 900),
+        (-5, 900),
+        (True, 900),
+        ({"s": 1}, 900),
+    ],
+)
+async def test_expires_in_is_parsed_leniently(
+    provider: TokenProvider, issuer: Issuer, expires_in: object, lifetime: float
+) -> None:
+    body: dict[str, Any] = {"access_token": "at-odd-1", "token_type": "Bearer"}
+    if expires_in is not None:
+        body["expires_in"] = expires_in
+    issuer.issued.append("at-odd-1")
+    issuer.queue.append(httpx.Response(200, json=body))
+
+    token = await provider.token()
+
+    assert token.lifetime == lifetime
+
+
+async def test_non_bearer_token_type_is_refused(
+    provider: TokenProvider, issuer: Issuer, outcomes: list[str]
+) -> None:
+    issuer.issued.append("at-mac-1")
+    body = {"access_token": "at-mac-1", "expires_in": 3600, "token_type": "mac"}
+    issuer.queue.append(httpx.Response(200, json=body))
+
+    with pytest.raises(SinchAuthError, match="non-bearer") as info:
+        await provider.token()
+
+    assert_clean(info.value, issuer)
+    assert outcomes == ["auth_error"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "error_type"),
+    [
+        (httpx.ConnectError("connection refused"), SinchConnectionError),
+        (httpx.ReadTimeout("read timed out"), SinchTimeoutError),
+        (httpx.Response(200, text=f"<html>{BODY_SENTINEL}</html>"), SinchConnectionError),
+        (httpx.Response(200, json={"token_type": "bearer", "note": BODY_SENTINEL}), SinchError),
+        (oauth_error(503, "temporarily_unavailable"), SinchConnectionError),
+        (httpx.Response(504), SinchTimeoutError),
+    ],
+)
+async def test_transport_and_server_failures_map_to_sanitized_errors(
+    provider: TokenProvider,
+    issuer: Issuer,
+    outcomes: list[str],
+    reply: Reply,
+    error_type: type[SinchError],
+) -> None:
+    issuer.queue.append(reply)
+
+    with pytest.raises(error_type) as info:
+        await provider.token()
+
+    assert isinstance(info.value, SinchConnectionError)
+    assert_clean(info.value, issuer)
+    assert AUTH_URL not in str(info.value)
+    assert outcomes == ["transient_error"]
+    assert provider.last_error == str(info.value)
+
+
+# -- proactive refresh -----------------------------------------------------------------------
+
+
+def test_refresh_delay_for_one_hour_tokens_is_45_to_48_minutes() -> None:
+    for edge in (0.0, 1.0):
+        delay = refresh_delay(3600, EdgeRandom(edge))
+        assert delay == (2880 if edge == 0.0 else 2700)
+    rng = random.Random(99)
+    delays = [refresh_delay(3600, rng) for _ in range(2_000)]
+    assert all(2700 <= d <= 2880 for d in delays)
+    # The clamp keeps short tokens from refreshing on every call.
+    assert refresh_delay(300, EdgeRandom(1.0)) == 150
+    assert refresh_delay(8, EdgeRandom(1.0)) == 4
+
+
+def test_intervals_and_windows_scale_with_lifetime() -> None:
+    assert tick_interval_for(3600) == 30
+    assert tick_interval_for(120) == 12
+    assert tick_interval_for(8) == 1
+    assert mandatory_window_for(3600) == 60
+    assert mandatory_window_for(8) == 2
+
+
+@pytest.mark.parametrize("rng", [EdgeRandom(0.0), EdgeRandom(1.0), random.Random(5)])
+async def test_tick_refreshes_between_45_and_48_minutes_never_before(
+    make_provider: Callable[..., TokenProvider],
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    rng: random.Random,
+) -> None:
+    provider = make_provider(rng)
+    await provider.refresh_if_due()
+    first = await provider.token()
+    assert 2700 <= first.refresh_at - first.t0 <= 2880
+
+    while token_route.call_count == 1:
+        fake_clock.advance(provider.tick_interval)
+        await provider.refresh_if_due()
+
+    elapsed = fake_clock.now() - first.t0
+    assert elapsed >= first.refresh_at - first.t0 >= 2700
+    assert elapsed < 2880 + provider.tick_interval
+    assert (await provider.token()).generation == 2
+
+
+@pytest.mark.parametrize("lifetime", [8, 300, 3600])
+async def test_steady_state_requests_never_wait_and_never_see_expired_tokens(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    lifetime: int,
+) -> None:
+    issuer.lifetime = lifetime
+    issuer.rtt = lifetime / 200
+    tick_rng = random.Random(3)
+    assert provider.tick_interval == 30  # before the first token
+
+    await provider.refresh_if_due()  # the start-up tick
+    assert provider.tick_interval == tick_interval_for(lifetime)
+    end = fake_clock.now() + 5 * lifetime
+    while fake_clock.now() < end:
+        # Ticks arrive on time, late by at most the scheduler's jitter.
+        interval = provider.tick_interval
+        period = interval + tick_rng.uniform(0, jitter_for(interval))
+        for _ in range(4):
+            fake_clock.advance(period / 4)
+            posts = token_route.call_count
+            token = await provider.token()
+            # Served straight from the cache: no POST happened while the request waited.
+            assert token_route.call_count == posts
+            assert token.remaining(fake_clock.now()) > mandatory_window_for(lifetime)
+            await settle()
+        await provider.refresh_if_due()
+
+    # At least one fetch per lifetime, and no spinning: at most one per half lifetime.
+    assert 5 <= token_route.call_count <= 5 * 2 + 2
+    assert provider.is_ready()
+
+
+async def test_request_in_urgent_window_starts_background_fetch_without_waiting(
+    provider: TokenProvider, token_route: respx.Route, issuer: Issuer, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(3600 - 200)  # ticks did not run: R = 200 s, past refresh_at
+    issuer.hold = asyncio.Event()
+    issuer.entered.clear()
+
+    assert await provider.token() is first  # served at once
+    await asyncio.wait_for(issuer.entered.wait(), 5)  # the nudged fetch is in flight
+    issuer.entered.clear()
+    assert await provider.token() is first  # no second nudge while it runs
+    await settle()
+    assert not issuer.entered.is_set()
+    issuer.hold.set()
+    await settle()
+
+    assert (await provider.token()).generation == 2
+    assert token_route.call_count == 2
+
+
+# -- failures and backoff --------------------------------------------------------------------
+
+
+async def test_failed_refresh_keeps_old_token_and_backs_off(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    issuer.lifetime = 7200  # long enough that R stays above 300 s through six failures
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now())
+    issuer.fail_with = httpx.Response(503)
+
+    delays = []
+    for _ in range(6):
+        posts = token_route.call_count
+        await provider.refresh_if_due()
+        assert token_route.call_count == posts + 1
+        delays.append(provider.next_attempt_at - fake_clock.now())
+        # Not due yet: the tick stays idle and requests keep getting the old token.
+        fake_clock.advance(delays[-1] - 0.1)
+        await provider.refresh_if_due()
+        assert token_route.call_count == posts + 1
+        assert await provider.token() is first
+        fake_clock.advance(0.1)
+
+    # Equal jitter U(d/2, d) with d = min(300, 30·2^(n−1)) and a 30-s floor.
+    assert delays[0] == 30
+    for n, delay in enumerate(delays[1:], start=2):
+        step = min(300, 30 * 2 ** (n - 1))
+        assert step / 2 <= delay <= step
+    assert len(warnings_from_provider(caplog, logging.WARNING)) == 1
+
+    # Once R <= 300 s the cap drops to 30 s.
+    fake_clock.advance(first.remaining(fake_clock.now()) - 250)
+    await provider.refresh_if_due()
+    assert provider.next_attempt_at - fake_clock.now() == 30
+    assert await provider.token() is first
+
+    # Success ends the streak; the next streak warns again.
+    issuer.fail_with = None
+    fake_clock.advance(30)
+    await provider.refresh_if_due()
+    second = await provider.token()
+    assert second.generation == 2
+    fake_clock.advance(second.refresh_at - fake_clock.now())
+    issuer.fail_with = httpx.ConnectError("down")
+    await provider.refresh_if_due()
+    assert len(warnings_from_provider(caplog, logging.WARNING)) == 2
+    assert provider.next_attempt_at - fake_clock.now() == 30  # the backoff counter was reset
+
+
+async def test_short_lifetime_backoff_uses_the_tick(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    issuer.lifetime = 8
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now())
+    issuer.fail_with = httpx.Response(500)
+
+    for _ in range(2):
+        await provider.refresh_if_due()
+        assert provider.next_attempt_at - fake_clock.now() == 1
+        assert await provider.token() is first
+        fake_clock.advance(1)
+    assert token_route.call_count == 3
+    # R = W = 2 s: requests need a fresh token, and within 5 s of a failure they fail fast.
+    with pytest.raises(SinchConnectionError, match="HTTP 500"):
+        await provider.token()
+    assert token_route.call_count == 3
+
+
+async def test_token_endpoint_429_backs_off_honouring_retry_after(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    outcomes: list[str],
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now())
+    issuer.queue += [
+        httpx.Response(429, headers={"Retry-After": "120"}),
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.Response(429),
+    ]
+
+    await provider.refresh_if_due()
+    assert provider.next_attempt_at - fake_clock.now() == 120
+    # No storm: requests keep the old token and cause no POSTs.
+    for _ in range(20):
+        assert await provider.token() is first
+    assert token_route.call_count == 2
+
+    fake_clock.advance(120)
+    await provider.refresh_if_due()
+    assert provider.next_attempt_at - fake_clock.now() == 30  # clamped up to the floor
+    fake_clock.advance(30)
+    await provider.refresh_if_due()
+    assert 60 <= provider.next_attempt_at - fake_clock.now() <= 120  # third attempt: U(60, 120)
+    assert outcomes == ["success", *["transient_error"] * 3]
+
+
+@pytest.mark.parametrize(
+    ("reply", "code"),
+    [
+        (oauth_error(401, "invalid_client"), "invalid_client"),
+        (oauth_error(400, "unauthorized_client"), "unauthorized_client"),
+        (oauth_error(400, "invalid_scope"), "invalid_scope"),
+        (httpx.Response(403, text=BODY_SENTINEL), "HTTP 403"),
+    ],
+)
+async def test_non_recoverable_failure_logs_one_error_and_retries_every_300_s(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+    outcomes: list[str],
+    reply: httpx.Response,
+    code: str,
+) -> None:
+    issuer.lifetime = 7200
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now())
+    issuer.fail_with = reply
+
+    attempts = []
+    for _ in range(40):  # 20 minutes of ticks; R stays above W (L = 7200 s)
+        posts = token_route.call_count
+        await provider.refresh_if_due()
+        if token_route.call_count > posts:
+            attempts.append(fake_clock.now())
+        # The old token is still served while R > W.
+        assert await provider.token() is first
+        fake_clock.advance(30)
+
+    gaps = [b - a for a, b in itertools.pairwise(attempts)]
+    assert len(attempts) >= 4
+    assert all(240 <= gap <= 390 for gap in gaps)  # 300 s ± 20 %, seen through 30-s ticks
+    errors = warnings_from_provider(caplog, logging.ERROR)
+    assert len(errors) == 1
+    assert code.removeprefix("HTTP ") in errors[0]
+    assert not warnings_from_provider(caplog, logging.WARNING)
+    assert set(outcomes[1:]) == {"auth_error"}
+    assert provider.is_ready()
+
+
+async def test_refused_key_without_token_fails_all_waiters_and_reports_readiness(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+) -> None:
+    issuer.fail_with = oauth_error(401, "invalid_client")
+
+    results = await asyncio.gather(*(provider.token() for _ in range(20)), return_exceptions=True)
+
+    assert token_route.call_count == 1
+    assert all(isinstance(r, SinchAuthError) for r in results)
+    assert "invalid_client" in str(results[0])
+    assert_clean(results[0], issuer)  # type: ignore[arg-type]
+    fake_clock.advance(59)
+    with pytest.raises(SinchAuthError):
+        await provider.token()
+    assert token_route.call_count == 1
+    assert not provider.is_ready()
+    assert provider.readiness_reason() == "token endpoint refused the key (invalid_client)"
+
+
+async def test_without_token_50_callers_share_one_failed_fetch_and_fail_fast(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    issuer.fail_with = httpx.ConnectError("connection refused")
+
+    results = await asyncio.gather(*(provider.token() for _ in range(50)), return_exceptions=True)
+
+    assert token_route.call_count == 1
+    assert all(isinstance(r, SinchConnectionError) for r in results)
+    # Within 5 s of the failure: the same error at once, without a POST.
+    fake_clock.advance(4.9)
+    with pytest.raises(SinchConnectionError) as info:
+        await provider.token()
+    assert str(info.value) == str(results[0])
+    assert token_route.call_count == 1
+    # After the window a caller tries again, and a success clears the failure.
+    fake_clock.advance(0.2)
+    issuer.fail_with = None
+    assert (await provider.token()).generation == 1
+    assert token_route.call_count == 2
+    assert provider.last_error is None
+
+
+async def test_mandatory_window_waits_for_one_shared_fetch(
+    provider: TokenProvider, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.remaining(fake_clock.now()) - 60)  # R = W = 60 s
+
+    tokens = await asyncio.gather(*(provider.token() for _ in range(20)))
+
+    assert token_route.call_count == 2
+    assert {t.generation for t in tokens} == {2}
+
+
+async def test_cancelled_waiter_does_not_cancel_the_shared_fetch(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route
+) -> None:
+    issuer.hold = asyncio.Event()
+    cancelled = asyncio.create_task(provider.token())
+    patient = asyncio.create_task(provider.token())
+    await issuer.entered.wait()
+
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    issuer.hold.set()
+
+    assert (await patient).generation == 1
+    assert token_route.call_count == 1
+    assert provider.is_ready()
+
+
+async def test_waiter_gives_up_with_a_timeout_error_while_the_fetch_goes_on(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auth, "WAIT_TIMEOUT", 0.01)
+    issuer.hold = asyncio.Event()
+
+    with pytest.raises(SinchTimeoutError, match="no Sinch access token"):
+        await provider.token()
+
+    issuer.hold.set()
+    await settle()
+    assert (await provider.token()).generation == 1
+    assert token_route.call_count == 1
+
+
+async def test_hung_token_endpoint_is_cut_off_by_the_overall_fetch_timeout(
+    provider: TokenProvider,
+    issuer: Issuer,
+    outcomes: list[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(auth, "FETCH_TIMEOUT", 0.01)
+    issuer.hold = asyncio.Event()  # never set: the endpoint never answers
+
+    with pytest.raises(SinchTimeoutError, match="did not answer within"):
+        await provider.token()
+
+    assert outcomes == ["transient_error"]
+    assert provider.fetch_count == 1
+
+
+async def test_aclose_cancels_the_inflight_fetch(provider: TokenProvider, issuer: Issuer) -> None:
+    issuer.hold = asyncio.Event()
+    waiter = asyncio.create_task(provider.token())
+    await issuer.entered.wait()
+
+    await provider.aclose()
+
+    with pytest.raises(SinchConnectionError, match="cancelled"):
+        await waiter
+    with pytest.raises(SinchConnectionError, match="closed"):
+        await provider.token()
+    await provider.refresh_if_due()  # a late tick after shutdown is a no-op
+
+
+async def test_same_expiry_answer_does_not_spin(
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now())
+
+    def cached(request: httpx.Request) -> httpx.Response:
+        # A caching issuer: the same token, with what is left of its lifetime.
+        remaining = round(first.expires_at - fake_clock.now())
+        body = {"access_token": first.value, "expires_in": remaining, "token_type": "bearer"}
+        return httpx.Response(200, json=body)
+
+    token_route.mock(side_effect=cached)
+    await provider.refresh_if_due()
+    # Accepted, but the next attempt waits like a backoff instead of following at once.
+    assert token_route.call_count == 2
+    assert provider.next_attempt_at - fake_clock.now() == 30
+    await provider.refresh_if_due()
+    assert token_route.call_count == 2
+
+    attempts = [fake_clock.now()]
+    while fake_clock.now() < first.expires_at - 60:  # ticks until the mandatory window
+        fake_clock.advance(provider.tick_interval)
+        posts = token_route.call_count
+        await provider.refresh_if_due()
+        if token_route.call_count > posts:
+            attempts.append(fake_clock.now())
+        assert (await provider.token()).expires_at == pytest.approx(first.expires_at, abs=1)
+
+    assert provider.tick_interval == 30
+    assert min(b - a for a, b in itertools.pairwise(attempts)) >= 30
+
+
+# -- readiness -------------------------------------------------------------------------------
+
+
+async def test_readiness_before_during_and_after_the_token(
+    provider: TokenProvider, issuer: Issuer, fake_clock: FakeClock
+) -> None:
+    assert not provider.is_ready()
+    assert provider.readiness_reason() == "no Sinch token yet"
+    assert provider.seconds_until_expiry() is None
+    assert provider.last_refresh_at is None
+    assert provider.tick_interval == 30
+
+    await provider.refresh_if_due()
+    assert provider.is_ready()
+    assert provider.seconds_until_expiry() == 3600
+    assert provider.last_refresh_at == fake_clock.now()
+
+    fake_clock.advance(3600 - 30)  # inside the mandatory window, no refresh ran
+    assert not provider.is_ready()
+    assert provider.readiness_reason().startswith("Sinch token expires in 30 s")
+
+    issuer.fail_with = httpx.Response(502)
+    fake_clock.advance(60)  # expired, and the refresh fails
+    await provider.refresh_if_due()
+    assert not provider.is_ready()
+    assert provider.readiness_reason() == (
+        "Sinch token expired: Sinch token endpoint answered HTTP 502"
+    )
+    assert provider.seconds_until_expiry() == -30
+
+
+async def test_readiness_names_the_error_before_the_first_token(
+    provider: TokenProvider, issuer: Issuer
+) -> None:
+    issuer.fail_with = httpx.ConnectError("refused")
+
+    await provider.refresh_if_due()
+
+    assert not provider.is_ready()
+    assert provider.readiness_reason() == (
+        "no Sinch token yet: could not reach the Sinch token endpoint (ConnectError)"
+    )
+
+
+# -- SinchAuth -------------------------------------------------------------------------------
+
+
+async def test_bearer_is_stamped_on_api_requests(
+    api: httpx.AsyncClient, api_route: respx.Route, issuer: Issuer
+) -> None:
+    api_route.return_value = httpx.Response(200, json={})
+
+    response = await api.get(API_URL)
+
+    assert response.status_code == 200
+    assert bearer(api_route.calls.last.request) == issuer.issued[0]
+
+
+async def test_expired_401_refetches_once_and_resends_with_the_new_token(
+    api: httpx.AsyncClient, api_route: respx.Route, token_route: respx.Route, issuer: Issuer
+) -> None:
+    expired = {"WWW-Authenticate": 'Bearer error="invalid_token", error_description="expired"'}
+    sent: list[str] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        sent.append(bearer(request))
+        return httpx.Response(401, headers=expired) if len(sent) == 1 else httpx.Response(200)
+
+    api_route.side_effect = answer
+
+    response = await api.get(API_URL)
+
+    assert response.status_code == 200
+    assert token_route.call_count == 2
+    assert sent == issuer.issued
+
+
+async def test_revoked_401_without_expired_also_recovers(
+    api: httpx.AsyncClient,
+    api_route: respx.Route,
+    token_route: respx.Route,
+    issuer: Issuer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    api_route.side_effect = [httpx.Response(401), httpx.Response(200, json={"ok": 1})]
+
+    response = await api.get(API_URL)
+
+    assert response.json() == {"ok": 1}
+    assert token_route.call_count == 2
+    assert bearer(api_route.calls.last.request) == issuer.issued[1]
+    assert any("rejected" in m for m in warnings_from_provider(caplog, logging.WARNING))
+
+
+async def test_second_401_raises_without_a_third_fetch_then_cools_down(
+    api: httpx.AsyncClient,
+    api_route: respx.Route,
+    token_route: respx.Route,
+    issuer: Issuer,
+    fake_clock: FakeClock,
+) -> None:
+    api_route.return_value = httpx.Response(401)
+
+    with pytest.raises(SinchAuthError) as info:
+        await api.get(API_URL)
+    assert token_route.call_count == 2
+    assert api_route.call_count == 2
+    assert_clean(info.value, issuer)
+
+    # Cooldown: further 401s within the (tick-scaled) 30 s trigger no fetch and no resend.
+    fake_clock.advance(29)
+    with pytest.raises(SinchAuthError, match="cooling down"):
+        await api.get(API_URL)
+    assert token_route.call_count == 2
+    assert api_route.call_count == 3
+
+    # After it, a 401 may trigger one fetch again.
+    fake_clock.advance(2)
+    with pytest.raises(SinchAuthError):
+        await api.get(API_URL)
+    assert token_route.call_count == 3
+
+
+async def test_concurrent_401s_on_one_generation_cause_one_refetch(
+    api: httpx.AsyncClient,
+    provider: TokenProvider,
+    api_route: respx.Route,
+    token_route: respx.Route,
+    issuer: Issuer,
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(401 if bearer(request) == issuer.issued[0] else 200, json={})
+
+    api_route.side_effect = answer
+    assert (await provider.token()).generation == 1  # all 50 requests carry this token
+
+    responses = await asyncio.gather(*(api.get(API_URL) for _ in range(50)))
+
+    assert all(r.status_code == 200 for r in responses)
+    assert token_route.call_count == 2
+
+
+async def test_401_after_someone_else_refreshed_causes_no_fetch(
+    provider: TokenProvider, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.remaining(fake_clock.now()) - 10)
+    second = await provider.token()  # mandatory window: refreshed
+
+    provider.invalidate(first.generation)
+
+    assert await provider.token() is second
+    assert token_route.call_count == 2
+
+
+def test_sync_clients_are_refused(provider: TokenProvider) -> None:
+    transport = httpx.MockTransport(lambda request: httpx.Response(200))
+    with (
+        httpx.Client(auth=SinchAuth(provider), transport=transport) as client,
+        pytest.raises(RuntimeError, match="AsyncClient"),
+    ):
+        client.get(API_URL)
+
+
+async def test_token_type_is_compared_case_insensitively(
+    provider: TokenProvider, issuer: Issuer
+) -> None:
+    issuer.issued.append("at-upper-1")
+    body = {"access_token": "at-upper-1", "expires_in": 3600, "token_type": "BEARER"}
+    issuer.queue.append(httpx.Response(200, json=body))
+
+    assert isinstance(await provider.token(), Token)
