@@ -1,4 +1,4 @@
-"""create_app(): the Starlette ASGI app (Slack endpoint, health, readiness, metrics) and its lifespan."""
+"""create_app(): the Starlette app (Slack endpoint, health, readiness, metrics) and its lifespan."""
 
 from __future__ import annotations
 

@@ -88,7 +88,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _query(command: str, words: Sequence[str]) -> Query:
-    """Reuse the Slack grammar: `search US LOCAL sms` parses exactly like `/numbers US LOCAL sms`."""
+    """Reuse the Slack grammar: `search US LOCAL sms` parses like `/numbers US LOCAL sms`."""
     text = " ".join(words) if command == "search" else " ".join([command, *words])
     query = parse_command(text)
     expected = {"search": SearchQuery, "regions": RegionsQuery, "active": ActiveQuery}[command]

@@ -101,7 +101,7 @@ def _filled(value: str | SecretStr | None) -> bool:
 
 
 def load_settings(**overrides: object) -> Settings:
-    """Read Settings, turning pydantic's ValidationError into a ConfigError that names fields only."""
+    """Read Settings; a pydantic ValidationError becomes a ConfigError naming fields only."""
     try:
         return Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as exc:

@@ -3,9 +3,9 @@
 ```
 BotError                          base; never raised directly
 ├── ConfigError                   settings missing or malformed; names the variables, never values
-├── CommandError                  bad user input; .hint is shown to the user; raised before any Sinch call
+├── CommandError                  bad user input; .hint is shown; raised before any Sinch call
 └── SinchError                    anything from the upstream API or its token endpoint
-    ├── SinchAuthError            token endpoint refused the key, or a 401 persisted after one refresh
+    ├── SinchAuthError            token endpoint refused the key, or 401 after one refresh
     ├── SinchApiError             non-2xx from the Numbers API: .status_code, .status, .message
     │   ├── SinchBadRequestError  400, with .violations (field, description)
     │   ├── SinchNotFoundError    404

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import httpx
 from pydantic import SecretStr
 
-from bot.clock import Clock, MonotonicClock
 from bot.audit import count_sinch_call
+from bot.clock import Clock, MonotonicClock
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.search_cache import SearchCache

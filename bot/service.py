@@ -22,7 +22,9 @@ from bot.validation import validate_active_query, validate_search_query, wire_pa
 class NumbersService:
     """The one entry point for lookups, whatever the front end (Slack, CLI)."""
 
-    def __init__(self, *, client: SinchClient, cache: SearchCache[tuple[AvailableNumber, ...]] | None = None) -> None:
+    def __init__(
+        self, *, client: SinchClient, cache: SearchCache[tuple[AvailableNumber, ...]] | None = None
+    ) -> None:
         self._client = client
         self._cache = cache
 

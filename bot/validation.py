@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import phonenumbers
 
 from bot.domain import (
@@ -15,7 +17,8 @@ from bot.domain import (
 )
 from bot.errors import CommandError
 
-SEARCH_USAGE = "/numbers US LOCAL [sms] [voice] [206 | contains:555 | ends:00] [limit:N]"
+SEARCH_USAGE = "`/numbers US LOCAL [sms] [voice] [206 | contains:555 | ends:00] [limit:N]`"
+_ASCII_DIGITS = re.compile(r"[0-9]+")
 
 
 def calling_code(region: str) -> int | None:
@@ -32,25 +35,43 @@ def check_region(region: str) -> None:
 
 
 def validate_search_query(query: SearchQuery) -> None:
-    """Raise CommandError for a query Sinch would reject, or that we must never send."""
-    check_region(query.region)
+    """Raise CommandError unless every field of ``query`` is safe to send to Sinch.
+
+    The parser's output always passes; the service calls this again before any HTTP call, so
+    a query built elsewhere cannot smuggle invalid parameters to Sinch.
+    """
+    region = query.region
+    if not (
+        isinstance(region, str)
+        and len(region) == 2
+        and region.isascii()
+        and region.isalpha()
+        and region.isupper()
+        and calling_code(region) is not None
+    ):
+        raise CommandError(
+            "The region must be the ISO code of a country with phone numbers.", usage=SEARCH_USAGE
+        )
     if not isinstance(query.type, NumberType):
         raise CommandError(
-            "The number type must be LOCAL, MOBILE or TOLL_FREE.", usage=SEARCH_USAGE
+            "Unknown number type: use LOCAL, MOBILE or TOLL_FREE.", usage=SEARCH_USAGE
         )
-    if any(not isinstance(c, Capability) for c in query.capabilities) or len(
-        set(query.capabilities)
-    ) != len(query.capabilities):
-        raise CommandError("Capabilities are `sms` and `voice`, each once.", usage=SEARCH_USAGE)
+    caps = query.capabilities
+    if not all(isinstance(c, Capability) for c in caps) or len(set(caps)) != len(caps):
+        raise CommandError(
+            "Capabilities are `sms` and `voice`, each at most once.", usage=SEARCH_USAGE
+        )
+    if isinstance(query.limit, bool) or not isinstance(query.limit, int):
+        raise CommandError(f"`limit:` takes a number from 1 to {MAX_LIMIT}.", usage=SEARCH_USAGE)
     if not 1 <= query.limit <= MAX_LIMIT:
         raise CommandError(f"`limit:` must be between 1 and {MAX_LIMIT}.", usage=SEARCH_USAGE)
     pattern = query.pattern
     if pattern is not None:
-        digits = pattern.digits
-        if not (digits.isascii() and digits.isdigit()):
-            raise CommandError("A number pattern may only contain digits 0-9.", usage=SEARCH_USAGE)
         if not isinstance(pattern.kind, SearchPattern):
-            raise CommandError("Unknown pattern kind.", usage=SEARCH_USAGE)
+            raise CommandError("Unknown number pattern.", usage=SEARCH_USAGE)
+        digits = pattern.digits
+        if not (isinstance(digits, str) and _ASCII_DIGITS.fullmatch(digits)):
+            raise CommandError("A number pattern is digits 0-9 only.", usage=SEARCH_USAGE)
         if len(digits) > MAX_PATTERN_DIGITS:
             raise CommandError(
                 f"A number pattern has at most {MAX_PATTERN_DIGITS} digits.", usage=SEARCH_USAGE

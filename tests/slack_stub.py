@@ -1,4 +1,4 @@
-"""Slack's side for tests: really signed requests, and a local server playing response_url/Web API."""
+"""Slack's side for tests: signed requests, and a local server playing response_url and Web API."""
 
 from __future__ import annotations
 
@@ -49,9 +49,7 @@ def command_body(text: str, response_url: str, **fields: str) -> str:
     return urlencode(form)
 
 
-def action_body(
-    action_id: str, value: str, response_url: str, *, user_id: str = "U1"
-) -> str:
+def action_body(action_id: str, value: str, response_url: str, *, user_id: str = "U1") -> str:
     payload = {
         "type": "block_actions",
         "team": {"id": "T1", "domain": "acme"},

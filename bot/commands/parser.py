@@ -33,6 +33,7 @@ from bot.domain import (
     SearchQuery,
 )
 from bot.errors import CommandError
+from bot.validation import validate_search_query
 
 COMMAND = "/numbers"
 
@@ -169,43 +170,6 @@ def parse_command(text: str) -> Query:
     query = _build_search(facts)
     validate_search_query(query)
     return query
-
-
-def validate_search_query(query: SearchQuery) -> None:
-    """Raise CommandError unless every field of ``query`` is safe to send to Sinch."""
-    usage = usage_for(SearchQuery)
-    region = query.region
-    if not (
-        isinstance(region, str)
-        and len(region) == 2
-        and region.isascii()
-        and region.isalpha()
-        and region.isupper()
-        and has_calling_code(region)
-    ):
-        raise CommandError(
-            "The region must be the ISO code of a country with phone numbers.", usage=usage
-        )
-    if not isinstance(query.type, NumberType):
-        raise CommandError("Unknown number type: use LOCAL, MOBILE or TOLL_FREE.", usage=usage)
-    caps = query.capabilities
-    if not all(isinstance(c, Capability) for c in caps) or len(set(caps)) != len(caps):
-        raise CommandError("Capabilities are `sms` and `voice`, each at most once.", usage=usage)
-    if isinstance(query.limit, bool) or not isinstance(query.limit, int):
-        raise CommandError(f"`limit:` takes a number from 1 to {MAX_LIMIT}.", usage=usage)
-    if not 1 <= query.limit <= MAX_LIMIT:
-        raise CommandError(f"`limit:` must be between 1 and {MAX_LIMIT}.", usage=usage)
-    pattern = query.pattern
-    if pattern is not None:
-        if not isinstance(pattern.kind, SearchPattern):
-            raise CommandError("Unknown number pattern.", usage=usage)
-        digits = pattern.digits
-        if not (isinstance(digits, str) and _ASCII_DIGITS.fullmatch(digits)):
-            raise CommandError("A number pattern is digits 0-9 only.", usage=usage)
-        if len(digits) > MAX_PATTERN_DIGITS:
-            raise CommandError(
-                f"A number pattern has at most {MAX_PATTERN_DIGITS} digits.", usage=usage
-            )
 
 
 def format_query(query: Query) -> str:

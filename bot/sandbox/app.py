@@ -6,7 +6,6 @@ import asyncio
 import base64
 import binascii
 import contextlib
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -19,12 +18,13 @@ from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
 
 from bot.sandbox.connections import ConnectionRegistry
+from bot.sandbox.control import control_routes
 from bot.sandbox.queries import InvalidArgument, list_active, list_regions, search_available
-from bot.sandbox.state import Fault, FaultTarget, SandboxState
+from bot.sandbox.state import FaultTarget, SandboxState
 
 _PROJECT_PATH = "/v1/projects/{project_id}"
 
-# Google RPC status names for the HTTP statuses an injected fault may use.
+# Google RPC status names (the envelope's "status") for the HTTP statuses the sandbox sends.
 _RPC_STATUS = {
     400: "INVALID_ARGUMENT",
     401: "UNAUTHENTICATED",
@@ -122,8 +122,8 @@ class _Handlers:
             async with asyncio.timeout(seconds):
                 await self.closing.wait()
 
-    async def apply_fault(self, target: FaultTarget) -> Fault | Response | None:
-        """Run the fault due now, if any: a response that replaces the answer, or just a delay."""
+    async def apply_fault(self, target: FaultTarget) -> Response | None:
+        """Run the fault due now, if any: wait its delay, then the response replacing the answer."""
         fault = self.state.take_fault(target)
         if fault is None:
             return None
@@ -132,7 +132,7 @@ class _Handlers:
         if fault.reset_connection:
             return _ResetConnection(self.connections)
         if fault.status is None:
-            return fault
+            return None
         headers = {"Retry-After": fault.retry_after} if fault.retry_after else None
         if target == "token":
             error = _OAUTH_ERROR.get(fault.status, "server_error")
@@ -147,7 +147,7 @@ class _Handlers:
         self.state.token_fetches += 1
         await self.pause(self.state.config.token_latency)
         faulted = await self.apply_fault("token")
-        if isinstance(faulted, Response):
+        if faulted is not None:
             return faulted
         credentials = _basic_credentials(request.headers.get("authorization"))
         if credentials is None or not self.state.check_key(*credentials):
@@ -178,7 +178,7 @@ class _Handlers:
             self.state.count_numbers_call(endpoint)
             await self.pause(self.state.config.latency)
             faulted = await self.apply_fault("numbers")
-            if isinstance(faulted, Response):
+            if faulted is not None:
                 return faulted
             refused = self.authenticate(request.headers.get("authorization"))
             if refused is not None:
@@ -228,95 +228,6 @@ class _Handlers:
                 return None
             return api_error(401, "invalid credentials", headers={"WWW-Authenticate": _REJECTED})
         return api_error(401, "missing credentials", headers={"WWW-Authenticate": _NO_TOKEN})
-
-    # Control endpoints
-
-    async def stats(self, request: Request) -> Response:
-        return JSONResponse(self.state.stats())
-
-    async def add_faults(self, request: Request) -> Response:
-        try:
-            payload = json.loads(await request.body())
-        except ValueError:
-            return JSONResponse({"error": "the body must be JSON"}, status_code=400)
-        items = payload if isinstance(payload, list) else [payload]
-        try:
-            # Validate all before queueing any, so a bad list changes nothing.
-            parsed = [_parse_fault(item) for item in items]
-        except (TypeError, ValueError) as exc:
-            return JSONResponse({"error": str(exc)}, status_code=400)
-        for target, fault in parsed:
-            self.state.inject(
-                target,
-                status=fault.status,
-                times=fault.times,
-                duration=fault.duration,
-                delay=fault.delay,
-                retry_after=fault.retry_after,
-                reset_connection=fault.reset_connection,
-            )
-        return JSONResponse({"pending_faults": self.state.pending_faults()}, status_code=201)
-
-    async def clear_faults(self, request: Request) -> Response:
-        self.state.clear_faults()
-        return Response(status_code=204)
-
-    async def revoke(self, request: Request) -> Response:
-        return JSONResponse({"revoked": self.state.revoke_all_tokens()})
-
-
-_FAULT_FIELDS = {
-    "target",
-    "status",
-    "times",
-    "duration",
-    "delay",
-    "retry_after",
-    "reset_connection",
-}
-
-
-def _parse_fault(item: object) -> tuple[FaultTarget, Fault]:
-    if not isinstance(item, dict):
-        raise TypeError("each fault must be a JSON object")
-    unknown = set(item) - _FAULT_FIELDS
-    if unknown:
-        raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
-    target = item.get("target")
-    if target != "token" and target != "numbers":
-        raise ValueError('target must be "token" or "numbers"')
-    retry_after = item.get("retry_after")
-    if retry_after is not None and not isinstance(retry_after, str):
-        raise TypeError("retry_after must be a string")
-    reset = item.get("reset_connection", False)
-    if not isinstance(reset, bool):
-        raise TypeError("reset_connection must be true or false")
-    fault = Fault(
-        status=_integer(item, "status"),
-        times=_integer(item, "times") if "times" in item else 1,
-        duration=_number(item, "duration"),
-        delay=_number(item, "delay"),
-        retry_after=retry_after,
-        reset_connection=reset,
-    )
-    return target, fault
-
-
-def _integer(item: dict[str, Any], name: str) -> int | None:
-    value = item.get(name)
-    # JSON true is a Python int too; it is not a status or a count.
-    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
-        raise TypeError(f"{name} must be an integer")
-    return value
-
-
-def _number(item: dict[str, Any], name: str) -> float | None:
-    value = item.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{name} must be a number of seconds")
-    return float(value)
 
 
 def _basic_credentials(authorization: str | None) -> tuple[str, str] | None:
@@ -373,9 +284,6 @@ def create_app(
             handlers.numbers("activeNumbers", answer_active),
             methods=["GET"],
         ),
-        Route("/_sandbox/stats", handlers.stats, methods=["GET"]),
-        Route("/_sandbox/faults", handlers.add_faults, methods=["POST"]),
-        Route("/_sandbox/faults", handlers.clear_faults, methods=["DELETE"]),
-        Route("/_sandbox/revoke", handlers.revoke, methods=["POST"]),
+        *control_routes(state),
     ]
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_error})

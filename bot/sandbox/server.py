@@ -17,8 +17,8 @@ from bot.sandbox.connections import ConnectionRegistry
 from bot.sandbox.state import SandboxConfig, SandboxState
 
 _UVICORN_LOGGER = logging.getLogger("uvicorn.error")
-# A handler still busy at shutdown (an injected delay ignores the closing event only if
-# it is not ours) gets this long before uvicorn cancels it.
+# Injected delays end as soon as the server closes; any other handler still running at
+# shutdown gets this long before uvicorn cancels it.
 _GRACEFUL_SHUTDOWN_SECONDS = 5
 
 
@@ -147,10 +147,13 @@ class SandboxServer:
         ready = asyncio.create_task(self._server.ready.wait())
         try:
             await asyncio.wait({ready, self._task}, return_when=asyncio.FIRST_COMPLETED)
+        except BaseException:  # cancelled while starting: leave nothing running
+            await self._stop()
+            raise
         finally:
             ready.cancel()
         if not self._server.ready.is_set():
-            await self._stop()
+            await self._stop()  # re-raises uvicorn's start-up error, if it had one
             raise RuntimeError("the sandbox server failed to start")
         self._base_url = f"http://{_url_host(sock)}:{self.port}"
         return self

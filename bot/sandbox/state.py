@@ -165,8 +165,6 @@ class SandboxState:
         ``delay`` seconds, then answers ``status`` (with ``Retry-After`` if given), or resets
         the connection, or, with only a delay, answers normally.
         """
-        if target not in _TARGETS:
-            raise ValueError(f"target must be one of {', '.join(_TARGETS)}")
         fault = Fault(
             status=status,
             times=times,
@@ -175,8 +173,14 @@ class SandboxState:
             retry_after=retry_after,
             reset_connection=reset_connection,
         )
-        self._faults[target].append(_Pending(fault, remaining=times))
+        self.add_fault(target, fault)
         return fault
+
+    def add_fault(self, target: FaultTarget, fault: Fault) -> None:
+        """Queue an already built fault (``inject`` is the keyword-argument form)."""
+        if target not in _TARGETS:
+            raise ValueError(f"target must be one of {', '.join(_TARGETS)}")
+        self._faults[target].append(_Pending(fault, remaining=fault.times))
 
     def clear_faults(self, target: FaultTarget | None = None) -> None:
         for name in _TARGETS if target is None else (target,):

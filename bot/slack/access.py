@@ -11,7 +11,7 @@ def parse_ids(value: str) -> frozenset[str]:
 
 @dataclass(frozen=True)
 class AccessPolicy:
-    """Empty sets mean "no restriction"; otherwise the ID must be listed. Keyed on IDs, never names."""
+    """Empty sets mean "no restriction", else the ID must be listed. IDs, never names."""
 
     team_ids: frozenset[str] = frozenset()
     channel_ids: frozenset[str] = frozenset()

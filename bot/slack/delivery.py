@@ -1,4 +1,4 @@
-"""Posting replies to a command's response_url, over one kept-alive session, with bounded retries."""
+"""Replies to a command's response_url, over one kept-alive session, with bounded retries."""
 
 from __future__ import annotations
 

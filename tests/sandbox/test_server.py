@@ -232,3 +232,9 @@ async def test_serve_forever_serves_until_cancelled_then_returns():
     async with httpx.AsyncClient() as client:
         with pytest.raises(httpx.ConnectError):
             await client.get(f"{url}/_sandbox/stats")
+
+
+async def test_a_port_in_use_fails_at_enter_and_leaks_nothing():
+    async with SandboxServer() as first:
+        with pytest.raises(OSError):
+            await SandboxServer(port=first.port).__aenter__()

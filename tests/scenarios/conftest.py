@@ -123,7 +123,9 @@ class BotHarness:
         return await self.post_signed(body)
 
     async def post_signed(self, body: str, **sign: Any) -> httpx.Response:
-        return await self.http.post("/slack/events", content=body, headers=signed_headers(body, **sign))
+        return await self.http.post(
+            "/slack/events", content=body, headers=signed_headers(body, **sign)
+        )
 
     async def answer(self, text: str, **fields: str) -> dict[str, Any]:
         """Send a command and wait for the message delivered to its response_url."""
@@ -138,9 +140,7 @@ MakeBot = Callable[..., Awaitable[BotHarness]]
 
 
 @pytest.fixture
-async def make_bot(
-    sinch_api: respx.Router, slack: SlackStub
-) -> AsyncIterator[MakeBot]:
+async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[MakeBot]:
     """Build the app (lifespan running); `held_token=True` fetches the token before returning."""
     stack: list[tuple[BotHarness, Any]] = []
 

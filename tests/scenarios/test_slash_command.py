@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 
@@ -10,6 +11,7 @@ import pytest
 import respx
 
 from tests.blockkit import assert_valid_message
+from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE
 from tests.scenarios.conftest import MakeBot
 from tests.slack_stub import action_body, command_body, signed_headers
 
@@ -18,7 +20,9 @@ def text_of(message: dict[str, object]) -> str:
     return json.dumps(message, ensure_ascii=False)
 
 
-async def test_search_acks_then_delivers_blocks_with_prices(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+async def test_search_acks_then_delivers_blocks_with_prices(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
     bot = await make_bot()
     response = await bot.command("US LOCAL")
     assert response.status_code == 200
@@ -30,9 +34,10 @@ async def test_search_acks_then_delivers_blocks_with_prices(make_bot: MakeBot, s
     assert_valid_message({k: v for k, v in message.items() if k in ("text", "blocks")})
     shown = text_of(message)
     assert "+1 206-555-0100" in shown
-    assert "1.50" in shown and "0.80" in shown and "USD" in shown
+    for price in ("1.50", "0.80", "USD"):
+        assert price in shown
     params = sinch_api["available"].calls.last.request.url.params
-    assert params["regionCode"] == "US" and params["type"] == "LOCAL"
+    assert (params["regionCode"], params["type"]) == ("US", "LOCAL")
 
 
 @pytest.mark.parametrize(
@@ -75,18 +80,21 @@ async def test_limit_bounds_what_is_shown(make_bot: MakeBot) -> None:
     bot = await make_bot()
     message = await bot.answer("US LOCAL limit:2")
     shown = text_of(message)
-    assert "+1 206-555-0101" in shown and "+1 206-555-0102" not in shown
+    assert "+1 206-555-0101" in shown
+    assert "+1 206-555-0102" not in shown
     assert "3 more" in shown
 
 
-async def test_regions_and_active_reach_their_endpoints(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+async def test_regions_and_active_reach_their_endpoints(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
     bot = await make_bot()
     regions = await bot.answer("regions mobile")
     assert sinch_api["regions"].calls.last.request.url.params.get_list("types") == ["MOBILE"]
     assert "Sweden" in text_of(regions)
     active = await bot.answer("active US LOCAL")
     params = sinch_api["active"].calls.last.request.url.params
-    assert params["regionCode"] == "US" and params["type"] == "LOCAL"
+    assert (params["regionCode"], params["type"]) == ("US", "LOCAL")
     assert "Support line" in text_of(active)
     assert not sinch_api["available"].called
 
@@ -134,8 +142,6 @@ async def test_ack_never_waits_on_a_token_fetch(make_bot: MakeBot, sinch_api: re
 
     async def slow_token(request: httpx.Request) -> httpx.Response:
         gate.append(request)
-        import asyncio
-
         await asyncio.sleep(0.3)
         return httpx.Response(
             200, json={"access_token": "tok-slow-abc", "expires_in": 3599, "token_type": "bearer"}
@@ -154,9 +160,34 @@ async def test_ack_never_waits_on_a_token_fetch(make_bot: MakeBot, sinch_api: re
 @pytest.mark.parametrize(
     ("route_response", "phrase"),
     [
-        (httpx.Response(503, json={"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}), "unavailable"),
-        (httpx.Response(400, json={"error": {"code": 400, "message": "parsing field", "status": "INVALID_ARGUMENT"}}), "rejected"),
-        (httpx.Response(403, json={"error": {"code": 403, "message": "Trial account", "status": "PERMISSION_DENIED"}}), "may not do this"),
+        (
+            httpx.Response(
+                503, json={"error": {"code": 503, "message": "down", "status": "UNAVAILABLE"}}
+            ),
+            "unavailable",
+        ),
+        (
+            httpx.Response(
+                400,
+                json={
+                    "error": {"code": 400, "message": "parsing field", "status": "INVALID_ARGUMENT"}
+                },
+            ),
+            "rejected",
+        ),
+        (
+            httpx.Response(
+                403,
+                json={
+                    "error": {
+                        "code": 403,
+                        "message": "Trial account",
+                        "status": "PERMISSION_DENIED",
+                    }
+                },
+            ),
+            "may not do this",
+        ),
     ],
 )
 async def test_sinch_failures_get_a_specific_reply(
@@ -169,7 +200,9 @@ async def test_sinch_failures_get_a_specific_reply(
     assert_valid_message({k: v for k, v in message.items() if k in ("text", "blocks")})
 
 
-async def test_sinch_timeout_gets_a_slow_to_answer_reply(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+async def test_sinch_timeout_gets_a_slow_to_answer_reply(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
     sinch_api["available"].side_effect = httpx.ReadTimeout("slow")
     bot = await make_bot()
     message = await bot.answer("US LOCAL")
@@ -181,7 +214,9 @@ async def test_sinch_timeout_gets_a_slow_to_answer_reply(make_bot: MakeBot, sinc
     [{"text": "payload"}, {"channel_name": "payload-ops"}],
     ids=["text-payload", "channel-payload-ops"],
 )
-async def test_payload_word_does_not_drop_the_command(make_bot: MakeBot, fields: dict[str, str]) -> None:
+async def test_payload_word_does_not_drop_the_command(
+    make_bot: MakeBot, fields: dict[str, str]
+) -> None:
     bot = await make_bot()
     text = fields.pop("text", "US LOCAL")
     response = await bot.command(text, **fields)
@@ -203,7 +238,9 @@ async def test_bad_stale_and_missing_signatures_are_rejected_without_sinch(
 ) -> None:
     bot = await make_bot()
     body = command_body("US LOCAL", bot.slack.response_url())
-    bad = await bot.http.post("/slack/events", content=body, headers=signed_headers(body, secret="nope"))
+    bad = await bot.http.post(
+        "/slack/events", content=body, headers=signed_headers(body, secret="nope")
+    )
     stale = await bot.post_signed(body, timestamp=int(time.time()) - 301)
     missing = await bot.http.post(
         "/slack/events", content=body, headers={"content-type": "application/x-www-form-urlencoded"}
@@ -213,20 +250,43 @@ async def test_bad_stale_and_missing_signatures_are_rejected_without_sinch(
     assert bot.slack.messages == []
 
 
-async def test_healthz_and_readyz_follow_the_token(make_bot: MakeBot, sinch_api: respx.Router) -> None:
-    sinch_api["token"].respond(503)
+async def test_healthz_and_readyz_follow_the_token(make_bot: MakeBot) -> None:
     bot = await make_bot(held_token=False)
     assert (await bot.http.get("/healthz")).status_code == 200
-    not_ready = await bot.http.get("/readyz")
-    assert not_ready.status_code == 503
-    assert "token" in not_ready.text.lower()
-    sinch_api["token"].respond(json={"access_token": "fresh-token-1", "expires_in": 3599, "token_type": "bearer"})
-    bot.provider._fail_fast_until = None  # noqa: SLF001 -- skip the 5 s fail-fast window
-    await bot.provider.token()
+    if not bot.provider.is_ready():  # the scheduler's first tick may already have run
+        not_ready = await bot.http.get("/readyz")
+        assert not_ready.status_code == 503
+        assert "token" in not_ready.text.lower()
+    await bot.provider.refresh_if_due()
     assert (await bot.http.get("/readyz")).status_code == 200
 
 
-async def test_share_button_reposts_publicly_and_marks_the_copy(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+async def test_readyz_is_503_until_a_token_is_held(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    sinch_api["token"].respond(503)
+    bot = await make_bot(held_token=False)
+    await bot.provider.refresh_if_due()
+    response = await bot.http.get("/readyz")
+    assert response.status_code == 503
+    assert "token" in response.text.lower()
+
+
+async def test_lifespan_fetches_the_first_token_before_any_command(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    bot = await make_bot(held_token=False)
+    # The scheduler's first tick runs at start-up; wait for it, bounded, without sending a command.
+    async with asyncio.timeout(5):
+        while (await bot.http.get("/readyz")).status_code != 200:
+            await asyncio.sleep(0.01)
+    assert sinch_api["token"].call_count == 1
+    assert not sinch_api["available"].called
+
+
+async def test_share_button_reposts_publicly_and_marks_the_copy(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
     bot = await make_bot()
     first = await bot.answer("US LOCAL sms")
     share = next(
@@ -236,7 +296,9 @@ async def test_share_button_reposts_publicly_and_marks_the_copy(make_bot: MakeBo
         for element in block["elements"]
         if element["action_id"] == "numbers_share"
     )
-    body = action_body("numbers_share", share["value"], bot.slack.response_url("share"), user_id="U777")
+    body = action_body(
+        "numbers_share", share["value"], bot.slack.response_url("share"), user_id="U777"
+    )
     response = await bot.post_signed(body)
     assert response.status_code == 200
     messages = await bot.slack.wait_for(3)
@@ -249,10 +311,15 @@ async def test_share_button_reposts_publicly_and_marks_the_copy(make_bot: MakeBo
     assert sinch_api["available"].calls.last.request.url.params.get_list("capabilities") == ["SMS"]
 
 
-async def test_next_page_button_sends_the_page_token(make_bot: MakeBot, sinch_api: respx.Router) -> None:
+async def test_next_page_button_sends_the_page_token(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
     page1 = dict(ACTIVE_PAGE, nextPageToken="tok-page-2", totalSize=2)
     page2 = dict(ACTIVE_PAGE, nextPageToken="", totalSize=2)
-    sinch_api["active"].side_effect = [httpx.Response(200, json=page1), httpx.Response(200, json=page2)]
+    sinch_api["active"].side_effect = [
+        httpx.Response(200, json=page1),
+        httpx.Response(200, json=page2),
+    ]
     bot = await make_bot()
     first = await bot.answer("active")
     button = next(
@@ -263,12 +330,11 @@ async def test_next_page_button_sends_the_page_token(make_bot: MakeBot, sinch_ap
         if element["action_id"] == "numbers_active_next"
     )
     assert "2" in text_of(first["blocks"][0])  # the header shows the total
-    response = await bot.post_signed(action_body("numbers_active_next", button["value"], bot.slack.response_url("p2")))
+    response = await bot.post_signed(
+        action_body("numbers_active_next", button["value"], bot.slack.response_url("p2"))
+    )
     assert response.status_code == 200
     second = (await bot.slack.wait_for(2))[1]
     assert sinch_api["active"].calls.last.request.url.params["pageToken"] == "tok-page-2"
     assert second["replace_original"] is True
     assert "numbers_active_next" not in text_of(second)
-
-
-from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE  # noqa: E402

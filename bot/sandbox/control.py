@@ -1,0 +1,108 @@
+"""The /_sandbox/ control endpoints, so another process can read counters and inject faults.
+
+- ``GET /_sandbox/stats``: the counters (``SandboxState.stats()``).
+- ``POST /_sandbox/faults``: one fault object, or a list queued in order, with the keyword
+  arguments of ``SandboxState.inject`` plus ``target``, e.g.
+  ``{"target": "numbers", "status": 503, "times": 2, "retry_after": "1"}``. 201, or 400 and
+  nothing queued.
+- ``DELETE /_sandbox/faults``: drop every queued fault. 204.
+- ``POST /_sandbox/revoke``: revoke every token; answers ``{"revoked": n}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.sandbox.state import Fault, FaultTarget, SandboxState
+
+_FAULT_FIELDS = frozenset(
+    {"target", "status", "times", "duration", "delay", "retry_after", "reset_connection"}
+)
+
+
+def control_routes(state: SandboxState) -> list[Route]:
+    async def stats(request: Request) -> Response:
+        return JSONResponse(state.stats())
+
+    async def add_faults(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+        except ValueError:
+            return _bad_request("the body must be JSON")
+        items = payload if isinstance(payload, list) else [payload]
+        try:
+            # Validate all before queueing any, so a bad list changes nothing.
+            parsed = [parse_fault(item) for item in items]
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc))
+        for target, fault in parsed:
+            state.add_fault(target, fault)
+        return JSONResponse({"pending_faults": state.pending_faults()}, status_code=201)
+
+    async def clear_faults(request: Request) -> Response:
+        state.clear_faults()
+        return Response(status_code=204)
+
+    async def revoke(request: Request) -> Response:
+        return JSONResponse({"revoked": state.revoke_all_tokens()})
+
+    return [
+        Route("/_sandbox/stats", stats, methods=["GET"]),
+        Route("/_sandbox/faults", add_faults, methods=["POST"]),
+        Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
+        Route("/_sandbox/revoke", revoke, methods=["POST"]),
+    ]
+
+
+def parse_fault(item: object) -> tuple[FaultTarget, Fault]:
+    """A JSON fault object as (target, Fault); TypeError/ValueError say what is wrong."""
+    if not isinstance(item, dict):
+        raise TypeError("each fault must be a JSON object")
+    unknown = set(item) - _FAULT_FIELDS
+    if unknown:
+        raise ValueError(f"unknown fault fields: {', '.join(sorted(unknown))}")
+    target = item.get("target")
+    if target != "token" and target != "numbers":
+        raise ValueError('target must be "token" or "numbers"')
+    retry_after = item.get("retry_after")
+    if retry_after is not None and not isinstance(retry_after, str):
+        raise TypeError("retry_after must be a string")
+    reset = item.get("reset_connection", False)
+    if not isinstance(reset, bool):
+        raise TypeError("reset_connection must be true or false")
+    fault = Fault(
+        status=_integer(item, "status"),
+        # An explicit null means "no limit"; a missing key means the default, once.
+        times=_integer(item, "times") if "times" in item else 1,
+        duration=_number(item, "duration"),
+        delay=_number(item, "delay"),
+        retry_after=retry_after,
+        reset_connection=reset,
+    )
+    return target, fault
+
+
+def _integer(item: dict[str, Any], name: str) -> int | None:
+    value = item.get(name)
+    # JSON true is a Python int too; it is not a status or a count.
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{name} must be an integer")
+    return value
+
+
+def _number(item: dict[str, Any], name: str) -> float | None:
+    value = item.get(name)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"{name} must be a number of seconds")
+    return float(value)
+
+
+def _bad_request(message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=400)
