@@ -40,6 +40,9 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--sandbox", action="store_true", help="use the built-in Sinch sandbox (no credentials)"
         )
+        p.add_argument(
+            "--verbose", action="store_true", help="log at LOG_LEVEL (default: only the result)"
+        )
 
     lookup(
         "search",
@@ -71,7 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_serve(settings)
         query = _query(args.command, args.words)
         settings.require("cli")
-        configure_logging("WARNING", secrets=secret_values(settings), json_lines=False)
+        # The outcome is the one line printed below; logs only when asked for.
+        level = settings.log_level if args.verbose else "CRITICAL"
+        configure_logging(level, secrets=secret_values(settings), json_lines=False)
         result = asyncio.run(_lookup(settings, query))
     except (CommandError, ConfigError) as err:
         usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""

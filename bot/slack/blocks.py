@@ -572,7 +572,7 @@ def render_internal_error() -> Message:
 def render_not_permitted(contact: str) -> Message:
     """Access denied; ``contact`` (from config) may be a Slack mention such as <@U123>."""
     who = contact if _SLACK_REFERENCE.fullmatch(contact) else _user(contact or "an admin", 200)
-    text = f":no_entry: You can't use {COMMAND} here. Ask {who} for access."
+    text = f":no_entry: You're not permitted to use {COMMAND} here. Ask {who} for access."
     return _message(text, [_section(text)])
 
 

@@ -1,0 +1,109 @@
+"""numbers-bot CLI: sandbox lookups, output forms and exit codes (0 ok, 2 bad input, 1 upstream)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_search_sandbox_prints_sandbox_numbers(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "US", "LOCAL", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert "SANDBOX" in out
+    assert "+1 206-555-01" in out
+    assert "more" in out
+
+
+def test_search_filters_reach_the_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "US", "LOCAL", "415", "sms", "limit:3", "--json", "--sandbox"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sandbox"] is True
+    numbers = data["numbers"]
+    assert len(numbers) == 3
+    for number in numbers:
+        assert number["phone_number"].startswith("+1415")
+        assert "SMS" in number["capability"]
+        assert number["monthly_price"]["amount"]  # Decimal serialised as a string
+
+
+def test_regions_and_active_in_sandbox(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["regions", "--sandbox", "--json"]) == 0
+    regions = {r["region_code"] for r in json.loads(capsys.readouterr().out)["regions"]}
+    assert {"US", "GB", "SE", "DE"} <= regions
+    assert main(["active", "--sandbox", "--json"]) == 0
+    active = json.loads(capsys.readouterr().out)
+    # every page followed: more numbers than one page holds
+    assert len(active["numbers"]) == active["total_size"] > 20
+
+
+def test_missing_credentials_exit_2_naming_the_variables(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["search", "US", "LOCAL"]) == 2
+    err = capsys.readouterr().err
+    assert "SINCH_PROJECT_ID" in err and "SINCH_KEY_SECRET" in err  # noqa: PT018
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("words", [["XX"], ["US", "LANDLINE"], ["US", "limit:0"], []])
+def test_bad_input_exits_2_with_one_line(
+    capsys: pytest.CaptureFixture[str], words: list[str]
+) -> None:
+    assert main(["search", *words, "--sandbox"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("numbers-bot:")
+    assert "\n" not in err
+
+
+def test_upstream_error_exits_1(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing listens on port 9 of 127.0.0.1: the token fetch fails fast.
+    monkeypatch.setenv("SINCH_PROJECT_ID", "p")
+    monkeypatch.setenv("SINCH_KEY_ID", "k")
+    monkeypatch.setenv("SINCH_KEY_SECRET", "cli-secret-value")
+    monkeypatch.setenv("SINCH_AUTH_URL", "http://127.0.0.1:9/oauth2/token")
+    monkeypatch.setenv("SINCH_NUMBERS_URL", "http://127.0.0.1:9")
+    assert main(["search", "US"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("numbers-bot: Sinch error")
+    assert "cli-secret-value" not in err
+
+
+def test_console_script_runs_from_a_subprocess_without_traceback(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "search", "US", "LOCAL"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SINCH_KEY_ID" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_python_m_bot_without_settings_exits_2(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+        cwd=tmp_path,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -1,0 +1,69 @@
+"""Settings: names of missing or malformed variables, never their values, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.config import Settings, load_settings
+from bot.errors import ConfigError
+
+
+def test_defaults_and_slack_api_url_gets_its_trailing_slash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_API_URL", "http://127.0.0.1:9/api")
+    settings = load_settings()
+    assert settings.sinch_auth_url == "https://auth.sinch.com/oauth2/token"
+    assert settings.sinch_numbers_url == "https://numbers.api.sinch.com"
+    assert settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.port == 3000
+
+
+def test_missing_sinch_settings_are_named_with_what_to_do() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings().require("cli")
+    message = str(info.value)
+    for name in ("SINCH_PROJECT_ID", "SINCH_KEY_ID", "SINCH_KEY_SECRET"):
+        assert name in message
+    assert "--sandbox" in message
+
+
+def test_serve_needs_slack_token_and_signing_secret_unless_socket_mode() -> None:
+    with pytest.raises(ConfigError) as info:
+        load_settings(sinch_sandbox=True).require("serve")
+    assert info.value.names == ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET")
+    socket = load_settings(sinch_sandbox=True, slack_bot_token="xoxb-1", slack_app_token="xapp-1")
+    socket.require("serve")  # no signing secret needed: Socket Mode requests are not signed
+
+
+def test_malformed_values_are_named_without_echoing_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PORT", "not-a-port-s3cr3t")
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert "PORT" in str(info.value)
+    assert "s3cr3t" not in str(info.value)
+
+
+def test_secrets_are_masked_in_repr() -> None:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        sinch_key_secret="key-secret-value",
+        slack_bot_token="xoxb-bot-token-value",
+        slack_signing_secret="signing-secret-value",
+        slack_app_token="xapp-app-token-value",
+    )
+    text = repr(settings) + str(settings)
+    for secret in ("key-secret-value", "xoxb-bot-token-value", "signing-secret-value", "xapp-app"):
+        assert secret not in text
+
+
+def test_dotenv_file_is_read_and_environment_wins(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory
+) -> None:
+    # conftest chdirs every test into a temp dir, so ./.env here is this test's own.
+    with open(".env", "w", encoding="utf-8") as env:
+        env.write("SINCH_PROJECT_ID=from-dotenv\nSINCH_KEY_ID=key-from-dotenv\n")
+    monkeypatch.setenv("SINCH_KEY_ID", "key-from-env")
+    settings = load_settings()
+    assert settings.sinch_project_id == "from-dotenv"
+    assert settings.sinch_key_id == "key-from-env"

@@ -1,0 +1,194 @@
+"""NumbersService: validation before HTTP, wire form of queries, and the search cache."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+import respx
+
+from bot.domain import (
+    SEARCH_FETCH_SIZE,
+    Capability,
+    NumberPattern,
+    NumberType,
+    SearchPattern,
+    SearchQuery,
+)
+from bot.errors import CommandError, SinchUnavailableError
+from bot.search_cache import SearchCache
+from bot.service import NumbersService
+from bot.sinch.client import SinchClient
+from bot.sinch.models import AvailableNumber
+from tests.fakes import FakeClock
+
+BASE = "https://numbers.test"
+PATH = f"{BASE}/v1/projects/p1/availableNumbers"
+
+
+def number(n: int) -> dict[str, object]:
+    return {
+        "phoneNumber": f"+1206555{n:04d}",
+        "regionCode": "US",
+        "type": "LOCAL",
+        "capability": ["SMS"],
+        "setupPrice": {"currencyCode": "USD", "amount": "1"},
+        "monthlyPrice": {"currencyCode": "USD", "amount": "2"},
+    }
+
+
+@pytest.fixture
+def router() -> respx.Router:
+    router = respx.Router(assert_all_mocked=True)
+    router.get(PATH, name="available").respond(
+        json={"availableNumbers": [number(i) for i in range(12)]}
+    )
+    return router
+
+
+def make_service(
+    router: respx.Router, clock: FakeClock, *, ttl: float = 0.0
+) -> tuple[NumbersService, SearchCache[tuple[AvailableNumber, ...]], httpx.AsyncClient]:
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(router.async_handler))
+    client = SinchClient(http=http, project_id="p1", clock=clock)
+    cache: SearchCache[tuple[AvailableNumber, ...]] = SearchCache(ttl=ttl, clock=clock)
+    return NumbersService(client=client, cache=cache), cache, http
+
+
+async def test_start_pattern_is_sent_with_plus_and_calling_code(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    service, _, http = make_service(router, fake_clock)
+    query = SearchQuery(
+        region="SE",
+        type=NumberType.MOBILE,
+        capabilities=(Capability.SMS, Capability.VOICE),
+        pattern=NumberPattern("70", SearchPattern.START),
+        limit=5,
+    )
+    result = await service.search(query)
+    request = router["available"].calls.last.request
+    assert b"numberPattern.pattern=%2B4670" in request.url.query
+    assert request.url.params["numberPattern.searchPattern"] == "START"
+    assert request.url.params.get_list("capabilities") == ["SMS", "VOICE"]
+    assert request.url.params["size"] == str(SEARCH_FETCH_SIZE)
+    assert len(result.shown) == 5
+    assert result.more == 7
+    assert not result.more_is_lower_bound
+    await http.aclose()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        SearchQuery(region="XX"),
+        SearchQuery(region="us"),
+        SearchQuery(region="USA"),
+        SearchQuery(region="US", limit=0),
+        SearchQuery(region="US", limit=10_000),
+        SearchQuery(region="US", pattern=NumberPattern("12a", SearchPattern.CONTAINS)),
+        SearchQuery(region="US", pattern=NumberPattern("", SearchPattern.END)),
+        SearchQuery(region="US", pattern=NumberPattern("1" * 16, SearchPattern.START)),
+        SearchQuery(region="US", capabilities=(Capability.SMS, Capability.SMS)),
+    ],
+)
+async def test_invalid_queries_are_rejected_before_any_http_call(
+    router: respx.Router, fake_clock: FakeClock, query: SearchQuery
+) -> None:
+    service, _, http = make_service(router, fake_clock)
+    with pytest.raises(CommandError) as info:
+        await service.search(query)
+    assert info.value.hint
+    assert not router["available"].called
+    await http.aclose()
+
+
+async def test_cache_hit_miss_and_expiry_on_the_fake_clock(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    service, cache, http = make_service(router, fake_clock, ttl=30)
+    first = await service.search(SearchQuery(region="US"))
+    assert first.cache_age is None
+    fake_clock.advance(12)
+    # A different limit is the same search: served from cache, with its age.
+    second = await service.search(SearchQuery(region="US", limit=3))
+    assert second.cache_age == pytest.approx(12)
+    assert len(second.shown) == 3
+    assert router["available"].call_count == 1
+    fake_clock.advance(18.5)
+    third = await service.search(SearchQuery(region="US"))
+    assert third.cache_age is None
+    assert router["available"].call_count == 2
+    # A different filter is a different search.
+    await service.search(SearchQuery(region="US", capabilities=(Capability.SMS,)))
+    assert router["available"].call_count == 3
+    assert (cache.hits, cache.misses) == (1, 3)
+    await http.aclose()
+
+
+async def test_concurrent_identical_searches_share_one_upstream_call(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json={"availableNumbers": [number(1)]})
+
+    router["available"].side_effect = slow
+    service, _, http = make_service(router, fake_clock, ttl=30)
+    tasks = [asyncio.create_task(service.search(SearchQuery(region="US"))) for _ in range(20)]
+    await asyncio.sleep(0)
+    release.set()
+    results = await asyncio.gather(*tasks)
+    assert router["available"].call_count == 1
+    assert {r.numbers[0].phone_number for r in results} == {"+12065550001"}
+    await http.aclose()
+
+
+async def test_failures_are_shared_but_never_cached(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    router["available"].side_effect = [
+        httpx.Response(
+            400, json={"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}
+        ),
+        httpx.Response(200, json={"availableNumbers": [number(2)]}),
+    ]
+    service, _, http = make_service(router, fake_clock, ttl=30)
+    with pytest.raises(Exception, match="bad"):
+        await service.search(SearchQuery(region="US"))
+    result = await service.search(SearchQuery(region="US"))
+    assert result.numbers[0].phone_number == "+12065550002"
+    await http.aclose()
+
+
+async def test_cache_is_bounded(fake_clock: FakeClock) -> None:
+    cache: SearchCache[int] = SearchCache(ttl=30, clock=fake_clock, max_entries=3)
+
+    async def value(n: int) -> int:
+        return n
+
+    for n in range(5):
+        await cache.get_or_fetch(n, lambda n=n: value(n))  # type: ignore[misc]
+    assert len(cache) == 3
+
+
+async def test_ttl_zero_disables_the_cache(router: respx.Router, fake_clock: FakeClock) -> None:
+    service, cache, http = make_service(router, fake_clock, ttl=0)
+    await service.search(SearchQuery(region="US"))
+    await service.search(SearchQuery(region="US"))
+    assert router["available"].call_count == 2
+    assert len(cache) == 0
+    await http.aclose()
+
+
+async def test_upstream_errors_propagate_as_sinch_errors(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    router["available"].respond(503)
+    service, _, http = make_service(router, fake_clock)
+    with pytest.raises(SinchUnavailableError):
+        await service.search(SearchQuery(region="US"))
+    await http.aclose()
