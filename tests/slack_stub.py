@@ -85,9 +85,13 @@ class SlackStub:
         self.api_calls: list[str] = []
         self.fail_next = 0
         self._arrived = asyncio.Condition()
+        # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
+        self.socket_envelopes: list[dict[str, Any]] = []
+        self.socket_acks: list[dict[str, Any]] = []
         app = web.Application()
         app.router.add_post("/response/{id}", self._response)
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/socket", self._socket)
         self._server = TestServer(app, host="127.0.0.1")
 
     async def __aenter__(self) -> SlackStub:
@@ -118,11 +122,33 @@ class SlackStub:
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         self.api_calls.append(method)
+        if method == "apps.connections.open":
+            url = str(self._server.make_url("/socket")).replace("http://", "ws://")
+            return web.json_response({"ok": True, "url": url})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "U0", "bot_id": "B0", "team": "acme"}
             )
         return web.json_response({"ok": True})
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        await ws.send_json({"type": "hello", "num_connections": 1})
+        for envelope in self.socket_envelopes:
+            await ws.send_json(envelope)
+        async for frame in ws:
+            if frame.type == web.WSMsgType.TEXT:
+                async with self._arrived:
+                    self.socket_acks.append(json.loads(frame.data))
+                    self._arrived.notify_all()
+        return ws
+
+    async def wait_for_socket_ack(self, timeout: float = 10.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: bool(self.socket_acks))
+        return self.socket_acks[0]
 
     async def wait_for(self, count: int, timeout: float = 10.0) -> list[dict[str, Any]]:
         """Wait until ``count`` messages arrived (event-driven, bounded)."""

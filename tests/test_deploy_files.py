@@ -1,0 +1,50 @@
+"""Procfile, manifest.yml and the buildpack's requirements.txt say what the README promises."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def manifest() -> dict[str, Any]:
+    data = yaml.safe_load((REPO / "manifest.yml").read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def test_procfile_runs_one_web_process_that_reads_port() -> None:
+    lines = (REPO / "Procfile").read_text(encoding="utf-8").splitlines()
+    assert lines == ["web: python -m bot"]
+
+
+def test_buildpack_installs_the_project_itself() -> None:
+    requirements = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    assert "." in [line.strip() for line in requirements]
+
+
+def test_manifest_declares_the_command_with_the_events_url() -> None:
+    data = manifest()
+    assert len(data["display_information"]["name"]) <= 35
+    assert len(data["display_information"]["description"]) <= 140
+    commands = data["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/numbers"]
+    command = commands[0]
+    assert command["url"] == "https://YOUR-APP-HOST/slack/events"
+    assert command["description"]
+    assert "US LOCAL" in command["usage_hint"]
+    assert data["features"]["bot_user"]["display_name"]
+
+
+def test_manifest_asks_for_the_least_scope_and_enables_the_buttons() -> None:
+    data = manifest()
+    assert data["oauth_config"]["scopes"]["bot"] == ["commands"]
+    interactivity = data["settings"]["interactivity"]
+    assert interactivity == {
+        "is_enabled": True,
+        "request_url": "https://YOUR-APP-HOST/slack/events",
+    }
+    assert data["settings"]["socket_mode_enabled"] is False
