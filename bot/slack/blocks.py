@@ -34,7 +34,7 @@ from bot.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
-from bot.phone import format_international, locality, national_prefix
+from bot.phone import format_international, format_national, locality, national_prefix
 from bot.results import ActiveResult, RegionsResult, SearchResult
 from bot.sinch.models import ActiveNumber, AvailableNumber, Money
 
@@ -219,9 +219,16 @@ def _type_name(number_type: NumberType | str) -> str:
 
 
 def _number_line(phone: str) -> str:
-    line = f"*{_user(format_international(phone), 40)}*"
+    """International form in bold, then the national form people dial locally, then the place."""
+    international = format_international(phone)
+    parts = [f"*{_user(international, 40)}*"]
+    national = format_national(phone)
+    if national and national != international:
+        parts.append(_user(national, 40))
     place = locality(phone)
-    return f"{line}  ·  {_user(place, 60)}" if place else line
+    if place:
+        parts.append(_user(place, 60))
+    return "  ·  ".join(parts)
 
 
 def _sandbox_note() -> str:

@@ -236,5 +236,5 @@ async def test_serve_forever_serves_until_cancelled_then_returns():
 
 async def test_a_port_in_use_fails_at_enter_and_leaks_nothing():
     async with SandboxServer() as first:
-        with pytest.raises(OSError):
+        with pytest.raises(OSError, match="in use"):
             await SandboxServer(port=first.port).__aenter__()

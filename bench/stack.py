@@ -1,0 +1,158 @@
+"""Starting one mode's stack: the sandbox (`python -m bot.cli sandbox`) and the bot's web process."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import aiohttp
+
+from bench.processes import ManagedProcess, ProcessFailed, child_env, free_port, wait_until_ok
+from bot.sandbox.state import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID
+
+Mode = Literal["proxied", "naive"]
+
+# The real path is exactly the Procfile's `web: python -m bot`.
+SERVER_ARGS: dict[Mode, tuple[str, ...]] = {
+    "proxied": ("-m", "bot"),
+    "naive": ("-m", "bench.naive_server"),
+}
+_START_ATTEMPTS = 3  # a port picked free can be taken before the child binds it
+_SANDBOX_READY_TIMEOUT = 20.0
+SERVER_READY_TIMEOUT = 30.0
+
+
+@dataclass
+class Sandbox:
+    process: ManagedProcess
+    base_url: str
+
+    async def stats(self, session: aiohttp.ClientSession) -> dict[str, Any]:
+        async with session.get(f"{self.base_url}/_sandbox/stats") as response:
+            response.raise_for_status()
+            stats: dict[str, Any] = await response.json()
+            return stats
+
+    async def delay_token_endpoint(self, session: aiohttp.ClientSession, seconds: float) -> None:
+        """Give the token endpoint the same real (asyncio.sleep) latency as the Numbers API.
+
+        `numbers-bot sandbox` has no flag for it; a delay-only fault without a limit is the
+        sandbox's documented way (bot.sandbox.control).
+        """
+        fault = {"target": "token", "delay": seconds, "times": None}
+        async with session.post(f"{self.base_url}/_sandbox/faults", json=fault) as response:
+            response.raise_for_status()
+
+
+async def start_sandbox(
+    session: aiohttp.ClientSession, workdir: Path, *, latency_ms: float, token_lifetime: int
+) -> Sandbox:
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        port = free_port()
+        args = [
+            "-m",
+            "bot.cli",
+            "sandbox",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--latency-ms",
+            str(latency_ms),
+            "--token-lifetime",
+            str(token_lifetime),
+        ]
+        process = ManagedProcess("sandbox", args, env=child_env({}), workdir=workdir)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            await wait_until_ok(
+                session, f"{base_url}/_sandbox/stats", process, timeout=_SANDBOX_READY_TIMEOUT
+            )
+        except ProcessFailed:
+            process.stop()
+            if attempt == _START_ATTEMPTS or not _port_taken(process):
+                raise
+            continue
+        except BaseException:
+            process.stop()
+            raise
+        return Sandbox(process, base_url)
+    raise AssertionError("unreachable")
+
+
+@dataclass
+class Server:
+    process: ManagedProcess
+    base_url: str
+    cold_start_seconds: float
+
+    @property
+    def events_url(self) -> str:
+        return f"{self.base_url}/slack/events"
+
+
+def server_env(
+    *, port: int, sandbox: Sandbox, slack_api_url: str, signing_secret: str, bot_token: str
+) -> dict[str, str]:
+    return child_env(
+        {
+            "PORT": str(port),
+            "SLACK_BOT_TOKEN": bot_token,
+            "SLACK_SIGNING_SECRET": signing_secret,
+            "SLACK_API_URL": slack_api_url,
+            "SINCH_AUTH_URL": f"{sandbox.base_url}/oauth2/token",
+            "SINCH_NUMBERS_URL": sandbox.base_url,
+            "SINCH_PROJECT_ID": SANDBOX_PROJECT_ID,
+            "SINCH_KEY_ID": SANDBOX_KEY_ID,
+            "SINCH_KEY_SECRET": SANDBOX_KEY_SECRET,
+            # Identical commands would otherwise be answered from the 30 s search cache and
+            # never reach the upstream whose latency the benchmark injects.
+            "SEARCH_CACHE_TTL": "0",
+            "LOG_LEVEL": "INFO",
+        }
+    )
+
+
+async def start_server(
+    session: aiohttp.ClientSession,
+    workdir: Path,
+    mode: Mode,
+    *,
+    sandbox: Sandbox,
+    slack_api_url: str,
+    signing_secret: str,
+    bot_token: str,
+) -> Server:
+    """Start the web process and wait for /readyz 200; the cold start is measured from Popen."""
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        port = free_port()
+        env = server_env(
+            port=port,
+            sandbox=sandbox,
+            slack_api_url=slack_api_url,
+            signing_secret=signing_secret,
+            bot_token=bot_token,
+        )
+        started = time.perf_counter()
+        process = ManagedProcess(f"server-{mode}", SERVER_ARGS[mode], env=env, workdir=workdir)
+        base_url = f"http://127.0.0.1:{port}"
+        try:
+            ready = await wait_until_ok(
+                session, f"{base_url}/readyz", process, timeout=SERVER_READY_TIMEOUT
+            )
+        except ProcessFailed:
+            process.stop()
+            if attempt == _START_ATTEMPTS or not _port_taken(process):
+                raise
+            continue
+        except BaseException:
+            process.stop()
+            raise
+        return Server(process, base_url, ready - started)
+    raise AssertionError("unreachable")
+
+
+def _port_taken(process: ManagedProcess) -> bool:
+    return "address already in use" in process.log_tail().lower()
