@@ -24,6 +24,7 @@ from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
 from bot.slack.bolt_request import to_bolt_request
 from bot.slack.delivery import ResponseSender
+from bot.slack.home import HomeStatus
 from bot.slack.listeners import CommandDeps, InflightCommands
 
 log = logging.getLogger(__name__)
@@ -68,8 +69,20 @@ def create_app(
         sandbox=settings.sinch_sandbox,
         observe=runtime.metrics.observe_command,
     )
-    bolt = build_bolt_app(settings, deps, inflight, authorize=authorize)
     provider = runtime.provider
+
+    def home_status() -> HomeStatus:
+        last = provider.last_refresh_at
+        return HomeStatus(
+            token_ready=provider.is_ready(),
+            readiness=provider.readiness_reason(),
+            token_expires_in=provider.seconds_until_expiry(),
+            last_refresh_ago=None if last is None else runtime.clock.now() - last,
+            commands_served=runtime.metrics.commands_answered(),
+            sandbox=settings.sinch_sandbox,
+        )
+
+    bolt = build_bolt_app(settings, deps, inflight, home_status=home_status, authorize=authorize)
     socket_mode = settings.slack_app_token is not None
 
     async def slack_events(request: Request) -> Response:

@@ -90,5 +90,16 @@ class Metrics:
     def watch_cache(self, hits: Callable[[], int], misses: Callable[[], int]) -> None:
         self.registry.register(_CacheCollector(hits, misses))
 
+    def commands_answered(self) -> int:
+        """Commands handled since start, whatever their outcome (for the Home tab)."""
+        return int(
+            sum(
+                sample.value
+                for metric in self.commands.collect()
+                for sample in metric.samples
+                if sample.name.endswith("_total")
+            )
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

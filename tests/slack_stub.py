@@ -83,6 +83,7 @@ class SlackStub:
     def __init__(self) -> None:
         self.messages: list[dict[str, Any]] = []
         self.api_calls: list[str] = []
+        self.api_bodies: list[dict[str, Any]] = []
         self.fail_next = 0
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
@@ -121,7 +122,13 @@ class SlackStub:
 
     async def _api(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
-        self.api_calls.append(method)
+        if request.content_type == "application/json":
+            self.api_bodies.append(await request.json())
+        else:
+            self.api_bodies.append(dict(await request.post()))
+        async with self._arrived:
+            self.api_calls.append(method)
+            self._arrived.notify_all()
         if method == "apps.connections.open":
             url = str(self._server.make_url("/socket")).replace("http://", "ws://")
             return web.json_response({"ok": True, "url": url})
@@ -143,6 +150,12 @@ class SlackStub:
                     self.socket_acks.append(json.loads(frame.data))
                     self._arrived.notify_all()
         return ws
+
+    async def wait_for_api_call(self, method: str, timeout: float = 10.0) -> dict[str, Any]:
+        async with asyncio.timeout(timeout):
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: method in self.api_calls)
+        return self.api_bodies[self.api_calls.index(method)]
 
     async def wait_for_socket_ack(self, timeout: float = 10.0) -> dict[str, Any]:
         async with asyncio.timeout(timeout):

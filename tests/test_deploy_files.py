@@ -48,3 +48,11 @@ def test_manifest_asks_for_the_least_scope_and_enables_the_buttons() -> None:
         "request_url": "https://YOUR-APP-HOST/slack/events",
     }
     assert data["settings"]["socket_mode_enabled"] is False
+
+
+def test_manifest_enables_the_home_tab_event() -> None:
+    data = manifest()
+    assert data["features"]["app_home"]["home_tab_enabled"] is True
+    events = data["settings"]["event_subscriptions"]
+    assert events["request_url"] == "https://YOUR-APP-HOST/slack/events"
+    assert events["bot_events"] == ["app_home_opened"]

@@ -10,6 +10,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.slack.home import HomeStatus, register_home
 from bot.slack.listeners import CommandDeps, InflightCommands, register
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
@@ -20,6 +21,7 @@ def build_bolt_app(
     deps: CommandDeps,
     inflight: InflightCommands,
     *,
+    home_status: Callable[[], HomeStatus],
     authorize: Authorize | None = None,
 ) -> AsyncApp:
     """Secrets are unwrapped here, where they are handed to Bolt, and nowhere else."""
@@ -41,4 +43,5 @@ def build_bolt_app(
         logger=logging.getLogger("bot.slack.bolt"),
     )
     register(app, deps, inflight)
+    register_home(app, home_status)
     return app
