@@ -67,6 +67,7 @@ async def test_one_audit_line_per_command_with_the_outcome(
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await bot.answer("US LOCAL sms\x07")
         await bot.command("XX")
+        await bot.app.inflight.drain(5)  # the audit line is written after the reply is sent
     audits = [r.audit for r in caplog.records if r.name == "bot.audit"]  # type: ignore[attr-defined]
     assert len(audits) == 2
     ok, bad = audits

@@ -1,0 +1,126 @@
+"""The issue's budget: each row's measured value, its limit, and PASS / MISS (or n/a)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Literal
+
+from bench.runner import BenchReport, ModeResult, PassResult
+
+Status = Literal["PASS", "MISS", "n/a"]
+
+
+@dataclass(frozen=True)
+class BudgetRow:
+    name: str
+    measured: float | None
+    limit: float
+    unit: str  # "ms", "s", "MB", "×" or "" (a count)
+    status: Status
+    note: str = ""
+
+    def measured_text(self) -> str:
+        return "—" if self.measured is None else _number(self.measured, self.unit)
+
+    def limit_text(self) -> str:
+        sign = "=" if self.unit == "" else "≤"
+        return f"{sign} {_number(self.limit, self.unit)}"
+
+
+def evaluate(report: BenchReport) -> list[BudgetRow]:
+    """Every budget row. A smoke run judges correctness only (errors, token fetches)."""
+    timed = not report.options.smoke
+    proxied = report.modes.get("proxied")
+    naive = report.modes.get("naive")
+    c = report.options.concurrency
+    c1 = _pass(proxied, "c1")
+    load = _pass(proxied, "load")
+    naive_load = _pass(naive, "load")
+
+    rows = [
+        _row("overhead p50 at C=1", c1 and c1.overhead.p50, 5.0, "ms", judged=timed),
+        _row("overhead p99 at C=1", c1 and c1.overhead.p99, 10.0, "ms", judged=timed),
+        _row(f"ack latency p99 at C={c}", load and load.ack.p99, 50.0, "ms", judged=timed),
+        _row(
+            f"end-to-end p99 at C={c} vs naive",
+            _ratio(load and load.e2e.p99, naive_load and naive_load.e2e.p99),
+            0.55,
+            "×",
+            judged=timed,
+        ),
+        _row(
+            f"server CPU per command at C={c} vs naive",
+            _ratio(load and load.cpu_ms_per_command, naive_load and naive_load.cpu_ms_per_command),
+            0.6,
+            "×",
+            judged=timed,
+        ),
+        _row(
+            "token fetches during the load",
+            None if proxied is None else float(proxied.request_path_token_fetches),
+            0,
+            "",
+            judged=True,
+            note="" if proxied is None else f"{proxied.startup_token_fetches} at start-up",
+        ),
+        _row(
+            "peak RSS of the server",
+            proxied and proxied.peak_rss_bytes / 2**20,
+            120.0,
+            "MB",
+            judged=timed,
+        ),
+        _row(
+            "cold start to /readyz 200",
+            proxied and proxied.cold_start_seconds,
+            1.5,
+            "s",
+            judged=timed,
+        ),
+        _row(
+            "errors",
+            float(sum(mode.errors for mode in report.modes.values())),
+            0,
+            "",
+            judged=True,
+            note="all modes and passes",
+        ),
+    ]
+    return rows
+
+
+def _pass(mode: ModeResult | None, name: str) -> PassResult | None:
+    return None if mode is None else mode.passes.get(name)
+
+
+def _ratio(numerator: float | None, denominator: float | None) -> float | None:
+    if numerator is None or denominator is None or denominator <= 0:
+        return None
+    return numerator / denominator
+
+
+def _row(
+    name: str,
+    measured: float | None,
+    limit: float,
+    unit: str,
+    *,
+    judged: bool,
+    note: str = "",
+) -> BudgetRow:
+    if measured is None or math.isnan(measured) or not judged:
+        status: Status = "n/a"
+    else:
+        status = "PASS" if measured <= limit else "MISS"
+    return BudgetRow(name, measured, limit, unit, status, note)
+
+
+def _number(value: float, unit: str) -> str:
+    if unit == "":
+        return f"{value:.0f}"
+    if unit == "×":
+        return f"{value:.2f}×"
+    if unit == "s":
+        return f"{value:.2f} s"
+    return f"{value:.1f} {unit}"
