@@ -4,49 +4,83 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from collections.abc import Iterable
 from typing import Any
 
 from bot.config import Settings
 
-# httpcore logs headers at DEBUG; httpx logs full URLs at INFO; APScheduler logs every run.
-_QUIET = {"httpx": logging.WARNING, "httpcore": logging.WARNING, "apscheduler": logging.WARNING}
+# httpcore logs headers at DEBUG; httpx logs full URLs at INFO; APScheduler logs every run;
+# slack_sdk logs every response_url (a bearer capability) and request body at DEBUG.
+_QUIET = {
+    "httpx": logging.WARNING,
+    "httpcore": logging.WARNING,
+    "apscheduler": logging.WARNING,
+    "slack_sdk": logging.INFO,
+}
 REDACTED = "[redacted]"
+# Credentials recognisable by their shape, for those not known up front (access tokens are
+# issued at run time): Authorization header values and OAuth token fields. Group 1 is kept.
+_CREDENTIAL_PATTERNS = (
+    re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{12,}"),
+    re.compile(r"(?i)(\b(?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\"'\s,&}]{6,}"),
+)
 
 
 class RedactingFilter(logging.Filter):
-    """Replaces any known secret value in a record's message and arguments with [redacted].
+    """Replaces secrets in a record's message, exception text and stack with [redacted].
 
-    The code never logs secrets on purpose; this is the safety net for third-party log lines.
+    Known secret values (the configured keys and tokens) are replaced wherever they appear;
+    bearer/basic credentials and ``access_token`` fields are replaced by their shape. The code
+    never logs secrets on purpose; this is the safety net for third-party log lines.
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
         super().__init__()
-        self._secrets = tuple(s for s in secrets if len(s) >= 6)
+        self._secrets: tuple[str, ...] = ()
+        for secret in secrets:
+            self.add(secret)
 
     def add(self, secret: str) -> None:
         if len(secret) >= 6 and secret not in self._secrets:
-            self._secrets = (*self._secrets, secret)
+            # Longest first, so a secret containing another is replaced whole.
+            self._secrets = tuple(sorted((*self._secrets, secret), key=len, reverse=True))
+
+    def redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, REDACTED)
+        for pattern in _CREDENTIAL_PATTERNS:
+            text = pattern.sub(rf"\g<1>{REDACTED}", text)
+        return text
 
     def filter(self, record: logging.LogRecord) -> bool:
-        if not self._secrets:
-            return True
-        message = record.getMessage()
-        if any(secret in message for secret in self._secrets):
-            for secret in self._secrets:
-                message = message.replace(secret, REDACTED)
-            record.msg, record.args = message, None
-        if record.exc_info and record.exc_info[1] is not None:
-            text = str(record.exc_info[1])
-            if any(secret in text for secret in self._secrets):
-                record.exc_info = None
-                record.exc_text = None
-                record.msg = f"{record.msg} (exception details redacted)"
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):
+            return True  # a malformed call: let the handler report it as usual
+        redacted = self.redact(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+            # Format now, chained causes included, so the traceback can be checked as text.
+            record.exc_text = _FORMATTER.formatException(record.exc_info)
+        if record.exc_text:
+            redacted = self.redact(record.exc_text)
+            if redacted != record.exc_text:
+                # Formatters print exc_text when set; dropping exc_info stops a re-format.
+                record.exc_info, record.exc_text = None, redacted
+        if record.stack_info:
+            record.stack_info = self.redact(record.stack_info)
         return True
 
 
+_FORMATTER = logging.Formatter()
+
+
 class JsonFormatter(logging.Formatter):
+    """One JSON object per line; an audit record's fields are top-level keys."""
+
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
             "level": record.levelname.lower(),
@@ -58,7 +92,10 @@ class JsonFormatter(logging.Formatter):
             payload.update(audit)
         else:
             payload["time"] = self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z")
-        if record.exc_info:
+        # exc_text first: it may be the redacted version of exc_info.
+        if record.exc_text:
+            payload["exception"] = record.exc_text
+        elif record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return json.dumps(payload, ensure_ascii=False, default=str)
 

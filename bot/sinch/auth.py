@@ -50,6 +50,19 @@ _TRANSIENT_OAUTH_ERRORS: Final = frozenset({"server_error", "temporarily_unavail
 _OAUTH_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
 
 
+class TokenUnavailableError(SinchConnectionError):
+    """No access token: the token endpoint failed or was unreachable (transient).
+
+    Raised before any Numbers request is sent. Callers should not retry it: the provider retries
+    on its own schedule and fails fast meanwhile. Users are told Sinch's sign-in is down, not to
+    check the key (that is ``SinchAuthError``).
+    """
+
+
+class TokenTimeoutError(TokenUnavailableError, SinchTimeoutError):
+    """The token endpoint did not answer in time, or a waiter gave up on the shared fetch."""
+
+
 def tick_interval_for(lifetime: float) -> float:
     """Refresh tick for tokens of ``lifetime`` seconds: 30 s, down to 1 s for short tokens."""
     return min(30.0, max(1.0, lifetime / 10))
@@ -106,6 +119,8 @@ class _Failure:
     finished_at: float
     oauth_error: str | None
     status_code: int | None
+    # Until then a request gets ``error`` without a new POST (fail-fast, or Retry-After).
+    quiet_until: float
 
 
 class _FetchFailed(Exception):
@@ -240,10 +255,11 @@ class TokenProvider:
 
         Raises:
             SinchAuthError: the token endpoint refused the key.
-            SinchConnectionError: the endpoint failed or did not answer in time.
+            TokenUnavailableError: the endpoint failed or did not answer in time
+                (``TokenTimeoutError`` for the latter).
         """
         if self._closed:
-            raise SinchConnectionError("the Sinch token provider is closed")
+            raise TokenUnavailableError("the Sinch token provider is closed")
         now = self._clock.now()
         token = self._token
         if token is not None:
@@ -294,6 +310,15 @@ class TokenProvider:
             token.fingerprint,
         )
 
+    def accepted(self, generation: int) -> None:
+        """The Numbers API answered 2xx to token ``generation``.
+
+        A token fetched because of a 401 that has since been accepted proved the key works: a
+        later 401 on it is a new revocation (refetch once more), not "rejected again" (cooldown).
+        """
+        if generation == self._refetched_generation:
+            self._refetched_generation = None
+
     # -- refresh tick ----------------------------------------------------------------------
 
     async def refresh_if_due(self) -> None:
@@ -341,11 +366,11 @@ class TokenProvider:
                 # shield: a waiter that is cancelled or times out must not cancel the shared fetch.
                 return await asyncio.shield(task)
         except TimeoutError:
-            raise SinchTimeoutError(f"no Sinch access token within {WAIT_TIMEOUT:g} s") from None
+            raise TokenTimeoutError(f"no Sinch access token within {WAIT_TIMEOUT:g} s") from None
         except asyncio.CancelledError:
             current = asyncio.current_task()
             if task.cancelled() and (current is None or current.cancelling() == 0):
-                raise SinchConnectionError("the Sinch token fetch was cancelled") from None
+                raise TokenUnavailableError("the Sinch token fetch was cancelled") from None
             raise
 
     def _nudge(self, now: float) -> None:
@@ -359,13 +384,13 @@ class TokenProvider:
         if failure is not None:
             if failure.kind == "auth" and now < self._next_attempt_at:
                 return  # a refused key is retried on its own slow cadence only
-            if now - failure.finished_at < FAIL_FAST[failure.kind]:
+            if now < failure.quiet_until:
                 return
         self._start_fetch()
 
     def _raise_if_failing_fast(self, now: float) -> None:
         failure = self._failure
-        if failure is not None and now - failure.finished_at < FAIL_FAST[failure.kind]:
+        if failure is not None and now < failure.quiet_until:
             # A fresh instance: re-raising one shared object would pile up tracebacks.
             raise type(failure.error)(str(failure.error))
 
@@ -399,19 +424,19 @@ class TokenProvider:
                 )
         except TimeoutError:
             raise _FetchFailed(
-                SinchTimeoutError(
+                TokenTimeoutError(
                     f"Sinch token endpoint did not answer within {FETCH_TIMEOUT:g} s"
                 ),
                 "transient",
             ) from None
         except httpx.TimeoutException as exc:
             raise _FetchFailed(
-                SinchTimeoutError(f"Sinch token endpoint timed out ({type(exc).__name__})"),
+                TokenTimeoutError(f"Sinch token endpoint timed out ({type(exc).__name__})"),
                 "transient",
             ) from None
         except httpx.RequestError as exc:
             raise _FetchFailed(
-                SinchConnectionError(
+                TokenUnavailableError(
                     f"could not reach the Sinch token endpoint ({type(exc).__name__})"
                 ),
                 "transient",
@@ -480,16 +505,22 @@ class TokenProvider:
 
     def _record_failure(self, failed: _FetchFailed) -> None:
         now = self._clock.now()
+        token = self._token
+        remaining = None if token is None else token.remaining(now)
+        quiet = FAIL_FAST[failed.kind]
+        if failed.retry_after is not None:
+            # The endpoint said how long to wait (a 429): requests honour that too, not just the
+            # tick, or every command after the 5 s fail-fast window would POST into the limit.
+            quiet = max(quiet, min(failed.retry_after, self._backoff_cap(remaining)))
         self._failure = _Failure(
             error=failed.error,
             kind=failed.kind,
             finished_at=now,
             oauth_error=failed.oauth_error,
             status_code=failed.status_code,
+            quiet_until=now + quiet,
         )
         self._streak += 1
-        token = self._token
-        remaining = None if token is None else token.remaining(now)
         if failed.kind == "auth":
             delay = AUTH_RETRY * self._rng.uniform(1 - AUTH_RETRY_SPREAD, 1 + AUTH_RETRY_SPREAD)
         else:
@@ -504,7 +535,13 @@ class TokenProvider:
         self._logged_in_streak.add(failed.kind)
         if failed.kind == "auth":
             # The error names the OAuth `error` code; the body itself is never logged.
-            logger.log(level, "%s; %s; retrying every ~%.0f s", failed.error, held, AUTH_RETRY)
+            logger.log(
+                level,
+                "%s; check SINCH_KEY_ID and SINCH_KEY_SECRET; %s; retrying every ~%.0f s",
+                failed.error,
+                held,
+                AUTH_RETRY,
+            )
         else:
             logger.log(
                 level,
@@ -519,12 +556,16 @@ class TokenProvider:
     def _backoff(self, remaining: float | None, *, retry_after: float | None) -> float:
         """Equal-jitter backoff; base and floor are the tick, so short tokens retry in time."""
         tick = self.tick_interval
-        cap = (
-            ADVISORY_BACKOFF_CAP if remaining is not None and remaining > URGENT_REMAINING else tick
-        )
+        cap = self._backoff_cap(remaining)
         if retry_after is not None:
             return min(max(retry_after, tick), cap)
         return max(tick, backoff_delay(self._streak, rng=self._rng, base=tick, cap=cap))
+
+    def _backoff_cap(self, remaining: float | None) -> float:
+        """300 s while the held token has time; once it is urgent (or absent), the tick."""
+        if remaining is not None and remaining > URGENT_REMAINING:
+            return ADVISORY_BACKOFF_CAP
+        return self.tick_interval
 
     def _notify(self, outcome: FetchOutcome) -> None:
         if self._on_fetch is None:
@@ -555,7 +596,7 @@ def _parse_token(response: httpx.Response) -> tuple[str, float]:
         body = None
     if not isinstance(body, dict):
         raise _FetchFailed(
-            SinchConnectionError(
+            TokenUnavailableError(
                 f"Sinch token endpoint returned an unreadable answer (HTTP {response.status_code})"
             ),
             "transient",
@@ -564,7 +605,7 @@ def _parse_token(response: httpx.Response) -> tuple[str, float]:
     value = body.get("access_token")
     if not isinstance(value, str) or not value.strip():
         raise _FetchFailed(
-            SinchConnectionError("Sinch token endpoint answered without an access token"),
+            TokenUnavailableError("Sinch token endpoint answered without an access token"),
             "transient",
             status_code=response.status_code,
         )
@@ -617,7 +658,7 @@ def _classify_error(response: httpx.Response) -> _FetchFailed:
             oauth_error=code,
             status_code=status,
         )
-    error_type = SinchTimeoutError if status in {408, 504} else SinchConnectionError
+    error_type = TokenTimeoutError if status in {408, 504} else TokenUnavailableError
     retry_after = None
     if status == 429 or status == 503:
         retry_after = parse_retry_after(response.headers.get("Retry-After"), now=datetime.now(UTC))
@@ -663,6 +704,8 @@ class SinchAuth(httpx.Auth):
         response = yield request
         # 403 is not retried: RFC 6750 uses it for insufficient scope, which a new token won't fix.
         if response.status_code != 401:
+            if response.is_success:
+                self._provider.accepted(token.generation)
             return
         if "expired" in response.headers.get("WWW-Authenticate", "").lower():
             logger.info("Sinch answered 401: access token %s expired", token.fingerprint)
@@ -683,6 +726,8 @@ class SinchAuth(httpx.Auth):
         if response.status_code == 401:
             self._provider.invalidate(fresh.generation)
             raise SinchAuthError("Sinch rejected a freshly fetched access token (401 again)")
+        if response.is_success:
+            self._provider.accepted(fresh.generation)
 
 
 def _stamp(request: httpx.Request, token: Token) -> None:

@@ -29,6 +29,7 @@ from bot.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
+from bot.sinch.auth import TokenUnavailableError
 from bot.sinch.models import (
     ActiveNumber,
     ActiveNumbersPage,
@@ -277,6 +278,10 @@ class SinchClient:
         retryable = isinstance(
             exc, SinchRateLimitedError | SinchUnavailableError | SinchConnectionError
         )
+        # The token provider retries its endpoint on its own schedule and fails fast meanwhile:
+        # retrying here would only delay the user's answer by the backoff.
+        if isinstance(exc, TokenUnavailableError):
+            retryable = False
         if not retryable or attempt >= self._max_attempts:
             return None
         delay = backoff_delay(attempt, rng=self._rng)

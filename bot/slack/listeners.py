@@ -7,9 +7,11 @@ a specific ephemeral reply, never silence.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +25,7 @@ from bot.errors import CommandError, SinchError, SinchTimeoutError
 from bot.ratelimit import UserRateLimiter
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.service import NumbersService
+from bot.sinch.auth import TokenUnavailableError
 from bot.slack import blocks
 from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
@@ -32,6 +35,9 @@ log = logging.getLogger(__name__)
 COMMAND = "/numbers"
 # Every command gets an answer (results or an error) within this many seconds of its arrival.
 ANSWER_BUDGET = 13.0
+# A response_url works for 30 minutes, so a redelivery of a command can only come within that.
+REDELIVERY_WINDOW = 30 * 60.0
+MAX_REMEMBERED_DELIVERIES = 10_000
 
 Message = dict[str, Any]
 Observer = Callable[[str, str, float], None]
@@ -76,6 +82,53 @@ class InflightCommands:
         return len(still)
 
 
+class RecentDeliveries:
+    """Recognises a command Slack delivers twice, so the user is not answered twice.
+
+    Slack may deliver one invocation again: a retry (``X-Slack-Retry-Num``) when the first
+    delivery looked slow or failed, or a replay of the same request. Either way the payload is
+    the same, including the ``response_url`` and ``trigger_id`` that each invocation gets anew,
+    so the whole payload is the key: the same words typed again are a new command. A repeated
+    delivery is acked with an empty body, which shows the user nothing, and does no work; the
+    first delivery's answer arrives as usual. Payloads without either ID are never deduplicated.
+    Only lookups are checked: answers given in the ack alone (help, bad input, refusals) are
+    harmless to repeat, since Slack shows one HTTP answer per delivery and nothing is posted.
+
+    Keys are kept as SHA-256 digests (a response_url is a bearer capability), for the URL's
+    30-minute life and at most ``max_entries`` of them. The memory is per process: with several
+    workers, a redelivery reaching another worker is answered again, which only replaces the
+    ephemeral reply with the same content.
+    """
+
+    def __init__(
+        self,
+        *,
+        clock: Clock,
+        window: float = REDELIVERY_WINDOW,
+        max_entries: int = MAX_REMEMBERED_DELIVERIES,
+    ) -> None:
+        self._clock = clock
+        self._window = window
+        self._max_entries = max_entries
+        self._expiry: OrderedDict[str, float] = OrderedDict()  # oldest first
+
+    def first_delivery(self, command: Mapping[str, Any]) -> bool:
+        """Record ``command``; False if it was already delivered within the window."""
+        if not (command.get("response_url") or command.get("trigger_id")):
+            return True  # nothing identifies the invocation: never drop a command
+        payload = json.dumps(command, sort_keys=True, default=str)
+        digest = hashlib.sha256(payload.encode()).hexdigest()
+        now = self._clock.now()
+        while self._expiry and next(iter(self._expiry.values())) <= now:
+            self._expiry.popitem(last=False)
+        if digest in self._expiry:
+            return False
+        self._expiry[digest] = now + self._window
+        if len(self._expiry) > self._max_entries:
+            self._expiry.popitem(last=False)
+        return True
+
+
 def kind_of(query: Query) -> str:
     return {
         SearchQuery: "search",
@@ -105,6 +158,7 @@ class NumbersHandler:
     def __init__(self, deps: CommandDeps, inflight: InflightCommands) -> None:
         self._d = deps
         self._inflight = inflight
+        self._deliveries = RecentDeliveries(clock=deps.clock)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
         self._inflight.track()
@@ -153,6 +207,10 @@ class NumbersHandler:
             await ack(**blocks.render_help())
             return finish()
 
+        if not self._deliveries.first_delivery(command):
+            log.info("ignored a repeated delivery of a %s command", COMMAND)
+            await ack()
+            return
         # Slack needs the ack within 3 s: it never waits on Sinch or a token fetch.
         await ack(**blocks.render_searching(query))
         message, outcome, result = await self._answer(query, started)
@@ -173,9 +231,12 @@ class NumbersHandler:
         except CommandError as err:
             return blocks.render_command_error(err), "bad_input", None
         except TimeoutError:
-            log.warning("command ran out of its %.0f s budget", ANSWER_BUDGET)
+            log.warning("command ran out of its %g s budget", ANSWER_BUDGET)
             timeout = SinchTimeoutError("no answer from Sinch within the command's time budget")
             return blocks.render_sinch_error(timeout), "sinch_timeout", None
+        except TokenUnavailableError as err:
+            log.warning("no Sinch access token for a command: %s", err)
+            return _render_token_unavailable(), "sinch_token_unavailable", None
         except SinchError as err:
             log.warning("Sinch lookup failed: %s: %s", type(err).__name__, err)
             return blocks.render_sinch_error(err), _outcome_of(err), None
@@ -248,6 +309,17 @@ def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise CommandError("That button has expired; run the command again.") from None
     return ActiveQuery(region=region, type=type_, page_token=token), page
+
+
+def _render_token_unavailable() -> Message:
+    """Sinch's sign-in is down (not the key's fault): say so, and that it passes."""
+    # blocks.render_sinch_error would call this "network problem"; the key is fine, Sinch's
+    # token service is not, so nobody should be sent to check SINCH_KEY_ID/SECRET.
+    text = (
+        ":lock: The bot can't authenticate with Sinch right now: Sinch's sign-in service is"
+        " unavailable. Try again in a minute."
+    )
+    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
 
 
 def _outcome_of(err: SinchError) -> str:
