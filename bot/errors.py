@@ -12,7 +12,9 @@ BotError                          base; never raised directly
     │   ├── SinchRateLimitedError 429, with .retry_after seconds when sent
     │   └── SinchUnavailableError 5xx
     └── SinchConnectionError      connect/read failures and token-wait timeouts
-        └── SinchTimeoutError     the upstream did not answer in time (or the time budget ran out)
+        ├── SinchTimeoutError     the upstream did not answer in time (or the time budget ran out)
+        └── TokenUnavailableError no access token: the token endpoint failed (transient)
+            └── TokenTimeoutError the token endpoint did not answer in time
 ```
 
 Messages are sanitized where they are built: no URLs with query strings, no response bodies
@@ -106,3 +108,16 @@ class SinchConnectionError(SinchError):
 
 class SinchTimeoutError(SinchConnectionError):
     """Sinch did not answer in time, or the operation's time budget ran out."""
+
+
+class TokenUnavailableError(SinchConnectionError):
+    """No access token: the token endpoint failed or was unreachable (transient).
+
+    Raised before any Numbers request is sent. Callers should not retry it: the provider retries
+    on its own schedule and fails fast meanwhile. Users are told Sinch's sign-in is down, not to
+    check the key (that is ``SinchAuthError``).
+    """
+
+
+class TokenTimeoutError(TokenUnavailableError, SinchTimeoutError):
+    """The token endpoint did not answer in time, or a waiter gave up on the shared fetch."""

@@ -17,7 +17,12 @@ import httpx
 from pydantic import SecretStr
 
 from bot.clock import Clock
-from bot.errors import SinchAuthError, SinchConnectionError, SinchError, SinchTimeoutError
+from bot.errors import (
+    SinchAuthError,
+    SinchError,
+    TokenTimeoutError,
+    TokenUnavailableError,
+)
 from bot.sinch.retry import backoff_delay, parse_retry_after
 
 logger = logging.getLogger(__name__)
@@ -48,19 +53,6 @@ _TRANSIENT_STATUSES: Final = frozenset({408, 429})
 _TRANSIENT_OAUTH_ERRORS: Final = frozenset({"server_error", "temporarily_unavailable"})
 # OAuth `error` values are short ASCII identifiers; anything else is not echoed anywhere.
 _OAUTH_ERROR_CODE = re.compile(r"[A-Za-z0-9_.\-]{1,64}")
-
-
-class TokenUnavailableError(SinchConnectionError):
-    """No access token: the token endpoint failed or was unreachable (transient).
-
-    Raised before any Numbers request is sent. Callers should not retry it: the provider retries
-    on its own schedule and fails fast meanwhile. Users are told Sinch's sign-in is down, not to
-    check the key (that is ``SinchAuthError``).
-    """
-
-
-class TokenTimeoutError(TokenUnavailableError, SinchTimeoutError):
-    """The token endpoint did not answer in time, or a waiter gave up on the shared fetch."""
 
 
 def tick_interval_for(lifetime: float) -> float:

@@ -28,8 +28,8 @@ from bot.errors import (
     SinchRateLimitedError,
     SinchTimeoutError,
     SinchUnavailableError,
+    TokenUnavailableError,
 )
-from bot.sinch.auth import TokenUnavailableError
 from bot.sinch.models import (
     ActiveNumber,
     ActiveNumbersPage,

@@ -33,6 +33,7 @@ from bot.errors import (
     SinchRateLimitedError,
     SinchTimeoutError,
     SinchUnavailableError,
+    TokenUnavailableError,
 )
 from bot.phone import format_international, format_national, locality, national_prefix
 from bot.results import ActiveResult, RegionsResult, SearchResult
@@ -517,6 +518,13 @@ def render_sinch_error(exc: SinchError) -> Message:
 
 
 def _sinch_problem(exc: SinchError) -> tuple[str, list[str]]:
+    if isinstance(exc, TokenUnavailableError):
+        # Sinch's sign-in is down, not the key's fault: nobody should be sent to check it.
+        return (
+            ":lock: The bot can't authenticate with Sinch right now: Sinch's sign-in service is"
+            " unavailable. Try again in a minute.",
+            [],
+        )
     if isinstance(exc, SinchTimeoutError):
         return ":hourglass: Sinch is slow to answer, try again in a minute.", []
     if isinstance(exc, SinchConnectionError):

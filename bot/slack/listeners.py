@@ -25,7 +25,6 @@ from bot.errors import CommandError, SinchError, SinchTimeoutError
 from bot.ratelimit import UserRateLimiter
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.service import NumbersService
-from bot.sinch.auth import TokenUnavailableError
 from bot.slack import blocks
 from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
@@ -234,9 +233,6 @@ class NumbersHandler:
             log.warning("command ran out of its %g s budget", ANSWER_BUDGET)
             timeout = SinchTimeoutError("no answer from Sinch within the command's time budget")
             return blocks.render_sinch_error(timeout), "sinch_timeout", None
-        except TokenUnavailableError as err:
-            log.warning("no Sinch access token for a command: %s", err)
-            return _render_token_unavailable(), "sinch_token_unavailable", None
         except SinchError as err:
             log.warning("Sinch lookup failed: %s: %s", type(err).__name__, err)
             return blocks.render_sinch_error(err), _outcome_of(err), None
@@ -311,17 +307,8 @@ def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:
     return ActiveQuery(region=region, type=type_, page_token=token), page
 
 
-def _render_token_unavailable() -> Message:
-    """Sinch's sign-in is down (not the key's fault): say so, and that it passes."""
-    # blocks.render_sinch_error would call this "network problem"; the key is fine, Sinch's
-    # token service is not, so nobody should be sent to check SINCH_KEY_ID/SECRET.
-    text = (
-        ":lock: The bot can't authenticate with Sinch right now: Sinch's sign-in service is"
-        " unavailable. Try again in a minute."
-    )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-
-
 def _outcome_of(err: SinchError) -> str:
-    name = type(err).__name__.removeprefix("Sinch").removesuffix("Error").lower()
-    return f"sinch_{name or 'error'}"
+    """The audit/metrics outcome: sinch_timeout, sinch_unavailable, sinch_token_unavailable, …"""
+    name = type(err).__name__.removeprefix("Sinch").removesuffix("Error")
+    snake = "".join(f"_{c.lower()}" if c.isupper() else c for c in name).lstrip("_")
+    return f"sinch_{snake or 'error'}"
