@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import time
 from collections.abc import Mapping
@@ -14,6 +15,7 @@ from aiohttp.test_utils import TestServer
 from slack_sdk.signature import SignatureVerifier
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
+_TRIGGERS = itertools.count(1)
 BOT_TOKEN = "xoxb-test-bot-token-0123456789"
 
 
@@ -43,7 +45,8 @@ def command_body(text: str, response_url: str, **fields: str) -> str:
         "api_app_id": "A1",
         "is_enterprise_install": "false",
         "response_url": response_url,
-        "trigger_id": "1.2.3",
+        # Slack gives every invocation its own trigger_id (and response_url).
+        "trigger_id": f"{next(_TRIGGERS)}.2.3",
     }
     form.update(fields)
     return urlencode(form)
