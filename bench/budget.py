@@ -39,19 +39,22 @@ def evaluate(report: BenchReport) -> list[BudgetRow]:
     naive_load = _pass(naive, "load")
 
     rows = [
-        _row("overhead p50 at C=1", c1 and c1.overhead.p50, 5.0, "ms", judged=timed),
-        _row("overhead p99 at C=1", c1 and c1.overhead.p99, 10.0, "ms", judged=timed),
-        _row(f"ack latency p99 at C={c}", load and load.ack.p99, 50.0, "ms", judged=timed),
+        _row("overhead p50 at C=1", c1.overhead.p50 if c1 else None, 5.0, "ms", judged=timed),
+        _row("overhead p99 at C=1", c1.overhead.p99 if c1 else None, 10.0, "ms", judged=timed),
+        _row(f"ack latency p99 at C={c}", load.ack.p99 if load else None, 50.0, "ms", judged=timed),
         _row(
             f"end-to-end p99 at C={c} vs naive",
-            _ratio(load and load.e2e.p99, naive_load and naive_load.e2e.p99),
+            _ratio(load.e2e.p99 if load else None, naive_load.e2e.p99 if naive_load else None),
             0.55,
             "×",
             judged=timed,
         ),
         _row(
             f"server CPU per command at C={c} vs naive",
-            _ratio(load and load.cpu_ms_per_command, naive_load and naive_load.cpu_ms_per_command),
+            _ratio(
+                load.cpu_ms_per_command if load else None,
+                naive_load.cpu_ms_per_command if naive_load else None,
+            ),
             0.6,
             "×",
             judged=timed,
@@ -66,14 +69,14 @@ def evaluate(report: BenchReport) -> list[BudgetRow]:
         ),
         _row(
             "peak RSS of the server",
-            proxied and proxied.peak_rss_bytes / 2**20,
+            proxied.peak_rss_bytes / 2**20 if proxied else None,
             120.0,
             "MB",
             judged=timed,
         ),
         _row(
             "cold start to /readyz 200",
-            proxied and proxied.cold_start_seconds,
+            proxied.cold_start_seconds if proxied else None,
             1.5,
             "s",
             judged=timed,
@@ -123,4 +126,5 @@ def _number(value: float, unit: str) -> str:
         return f"{value:.2f}×"
     if unit == "s":
         return f"{value:.2f} s"
-    return f"{value:.1f} {unit}"
+    # Enough digits that a value just over its limit never prints as equal to it.
+    return f"{value:.2f} {unit}" if abs(value) < 10 else f"{value:.1f} {unit}"

@@ -14,6 +14,7 @@ import sys
 import httpx
 
 import bot.asgi
+from bench.naive_auth import PerRequestTokenAuth
 from bot.__main__ import main as bot_main
 from bot.audit import count_sinch_call
 from bot.clock import Clock
@@ -21,8 +22,6 @@ from bot.config import Settings
 from bot.runtime import LIMITS, NUMBERS_TIMEOUT, TOKEN_TIMEOUT, Runtime, build_runtime
 from bot.service import NumbersService
 from bot.sinch.client import SinchClient
-
-from bench.naive_auth import PerRequestTokenAuth
 
 
 def build_naive_runtime(

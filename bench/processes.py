@@ -13,9 +13,9 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from types import TracebackType
 
 import aiohttp
+
 # No stubs in the dev extras; types-psutil would make the ignore unused, hence unused-ignore.
 import psutil  # type: ignore[import-untyped, unused-ignore]
 
@@ -57,7 +57,7 @@ def child_env(settings: Mapping[str, str]) -> dict[str, str]:
 
 
 class ManagedProcess:
-    """A child Python process whose output goes to a log file, stopped for sure on close()."""
+    """A child Python process whose output goes to a log file; stop() always reaps it."""
 
     def __init__(
         self, name: str, args: Sequence[str], *, env: Mapping[str, str], workdir: Path
@@ -120,17 +120,6 @@ class ManagedProcess:
             return self.popen.returncode
         finally:
             self._log.close()
-
-    def __enter__(self) -> ManagedProcess:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
 
 async def wait_until_ok(

@@ -26,10 +26,11 @@ from bench.processes import ManagedProcess, RssSampler, high_water_mark_bytes
 from bench.receiver import SlackReceiver
 from bench.stack import Mode, Sandbox, Server, start_sandbox, start_server
 from bench.stats import Summary, summarize
+from bot.domain import SEARCH_FETCH_SIZE
 
 MODES: tuple[Mode, ...] = ("proxied", "naive")
-PASSES = ("warmup", "c1", "load")  # warmup is reported but never judged
 _MAX_ERROR_EXAMPLES = 5
+_DIRECT_PROBES = 20
 
 
 @dataclass(frozen=True)
@@ -37,15 +38,23 @@ class BenchOptions:
     commands: int = 500
     concurrency: int = 50
     c1_commands: int = 50
-    warmup: int = 10
+    # Sent at the load's concurrency first, so every pass finds connections already open, as
+    # a server that has been up for a while does.
+    warmup: int = 100
     latency_ms: float = 100.0
     token_latency_ms: float = 100.0
+    # Workers start spread over this long (None: one upstream round trip); 0 starts them at once.
+    ramp_ms: float | None = None
     modes: tuple[Mode, ...] = MODES
     smoke: bool = False
     text: str = "US LOCAL"
     token_lifetime: int = 3600
     # Where py-spy writes one collapsed-stack profile per mode's load pass (skews the timings).
     profile_dir: Path | None = None
+
+    @property
+    def ramp_seconds(self) -> float:
+        return (self.latency_ms if self.ramp_ms is None else self.ramp_ms) / 1000
 
     def injected_ms(self, mode: Mode) -> float:
         """Upstream latency each command waits for: the Numbers call, plus a token POST if naive."""
@@ -66,6 +75,11 @@ class PassResult:
     token_fetches: int
     numbers_calls: int
     server_cpu_seconds: float
+    # The other two processes on the machine, for context: they compete for the same CPUs.
+    sandbox_cpu_seconds: float
+    loadgen_cpu_seconds: float
+    # Per command, in sending order: (sent, ms after the pass began; ack ms; end-to-end ms).
+    timeline: tuple[tuple[float, float | None, float | None], ...] = ()
 
     @property
     def throughput(self) -> float:
@@ -73,7 +87,18 @@ class PassResult:
 
     @property
     def cpu_ms_per_command(self) -> float:
-        return 1000 * self.server_cpu_seconds / self.commands if self.commands else 0.0
+        return self._per_command(self.server_cpu_seconds)
+
+    @property
+    def sandbox_cpu_ms_per_command(self) -> float:
+        return self._per_command(self.sandbox_cpu_seconds)
+
+    @property
+    def loadgen_cpu_ms_per_command(self) -> float:
+        return self._per_command(self.loadgen_cpu_seconds)
+
+    def _per_command(self, seconds: float) -> float:
+        return 1000 * seconds / self.commands if self.commands else 0.0
 
 
 @dataclass(frozen=True)
@@ -81,6 +106,8 @@ class ModeResult:
     mode: Mode
     injected_ms: float
     cold_start_seconds: float
+    # A US LOCAL search sent straight to the sandbox, C=1: the floor under the end-to-end time.
+    direct_upstream: Summary
     startup_token_fetches: int
     peak_rss_bytes: int
     rss_samples: int
@@ -143,8 +170,9 @@ async def _run_mode(
         sandbox = await start_sandbox(
             control, workdir, latency_ms=options.latency_ms, token_lifetime=options.token_lifetime
         )
-        # SIGINT: the sandbox's CLI stops cleanly on KeyboardInterrupt.
-        stack.push_async_callback(_stop, sandbox.process, signal.SIGINT)
+        # Not SIGINT: a child of a background job inherits SIGINT ignored. The sandbox keeps
+        # nothing worth a graceful stop.
+        stack.push_async_callback(_stop, sandbox.process, signal.SIGTERM)
         if options.token_latency_ms > 0:
             await sandbox.delay_token_endpoint(control, options.token_latency_ms / 1000)
         before_start = await sandbox.stats(control)
@@ -162,13 +190,23 @@ async def _run_mode(
         sampler.start()
         stack.callback(sampler.stop)
         after_start = await sandbox.stats(control)
+        # What the upstream alone costs at C=1 (latency, the sandbox's own work, loopback):
+        # the part of the overhead that is not the bot's.
+        direct = [
+            await sandbox.direct_search_ms(
+                control, region="US", number_type="LOCAL", size=SEARCH_FETCH_SIZE
+            )
+            for _ in range(_DIRECT_PROBES)
+        ]
 
         # Slack keeps connections to an app warm; so does this client (one per mode).
         connector = aiohttp.TCPConnector(limit=max(options.concurrency, 1), keepalive_timeout=60)
         session = await stack.enter_async_context(aiohttp.ClientSession(connector=connector))
-        run = _PassRunner(mode, options, receiver, control, session, sandbox, server, signing_secret)
+        run = _PassRunner(
+            mode, options, receiver, control, session, sandbox, server, signing_secret
+        )
         passes = {
-            "warmup": await run("warmup", count=options.warmup, concurrency=1),
+            "warmup": await run("warmup", count=options.warmup, concurrency=options.concurrency),
             "c1": await run("c1", count=options.c1_commands, concurrency=1),
             "load": await run(
                 "load",
@@ -184,6 +222,7 @@ async def _run_mode(
             mode=mode,
             injected_ms=options.injected_ms(mode),
             cold_start_seconds=server.cold_start_seconds,
+            direct_upstream=summarize(direct),
             startup_token_fetches=after_start["token_fetches"] - before_start["token_fetches"],
             peak_rss_bytes=max(sampler.peak_bytes, hwm),
             rss_samples=sampler.samples,
@@ -227,7 +266,7 @@ class _PassRunner:
             receiver=self._receiver,
         )
         before = await self._sandbox.stats(self._control)
-        cpu_before = self._server.process.cpu_seconds()
+        cpu_before = self._cpu()
         async with _profiled(self._server.process, profile, f"{self._mode}-{name}"):
             samples = await run_pass(
                 self._session,
@@ -235,10 +274,11 @@ class _PassRunner:
                 self._server.events_url,
                 commands,
                 concurrency=concurrency,
+                ramp_seconds=self._options.ramp_seconds,
             )
             # The last answers' bookkeeping (audit line, metrics) runs after their post.
             await asyncio.sleep(0.05)
-        cpu_after = self._server.process.cpu_seconds()
+        cpu_after = self._cpu()
         after = await self._sandbox.stats(self._control)
         return _pass_result(
             samples,
@@ -246,7 +286,15 @@ class _PassRunner:
             injected_ms=self._options.injected_ms(self._mode),
             token_fetches=after["token_fetches"] - before["token_fetches"],
             numbers_calls=after["numbers_calls_total"] - before["numbers_calls_total"],
-            cpu_seconds=cpu_after - cpu_before,
+            cpu_seconds=tuple(a - b for a, b in zip(cpu_after, cpu_before, strict=True)),
+        )
+
+    def _cpu(self) -> tuple[float, float, float]:
+        """CPU seconds used so far by the server, the sandbox and this process."""
+        return (
+            self._server.process.cpu_seconds(),
+            self._sandbox.process.cpu_seconds(),
+            time.process_time(),
         )
 
 
@@ -257,7 +305,7 @@ def _pass_result(
     injected_ms: float,
     token_fetches: int,
     numbers_calls: int,
-    cpu_seconds: float,
+    cpu_seconds: tuple[float, ...],
 ) -> PassResult:
     samples = measured.samples
     ok = [s for s in samples if s.error is None]
@@ -278,7 +326,13 @@ def _pass_result(
         overhead=summarize([value - injected_ms for value in e2e]),
         token_fetches=token_fetches,
         numbers_calls=numbers_calls,
-        server_cpu_seconds=cpu_seconds,
+        server_cpu_seconds=cpu_seconds[0],
+        sandbox_cpu_seconds=cpu_seconds[1],
+        loadgen_cpu_seconds=cpu_seconds[2],
+        timeline=tuple(
+            ((s.sent - measured.started) * 1000, s.ack_ms, s.e2e_ms)
+            for s in sorted(samples, key=lambda s: s.sent)
+        ),
     )
 
 
@@ -316,7 +370,6 @@ async def _profiled(
                 "250",
                 "--format",
                 "raw",
-                "--nonblocking",  # do not pause the server to sample it
                 "--output",
                 str(directory / f"{name}.txt"),
             ],

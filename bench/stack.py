@@ -1,4 +1,4 @@
-"""Starting one mode's stack: the sandbox (`python -m bot.cli sandbox`) and the bot's web process."""
+"""One mode's stack: the sandbox (`python -m bot.cli sandbox`) and the bot's web process."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ SERVER_ARGS: dict[Mode, tuple[str, ...]] = {
     "proxied": ("-m", "bot"),
     "naive": ("-m", "bench.naive_server"),
 }
+# The sandbox's public fictional key (bot.sandbox), which its Numbers API also takes directly.
+_SANDBOX_BASIC = {"Authorization": aiohttp.encode_basic_auth(SANDBOX_KEY_ID, SANDBOX_KEY_SECRET)}
 _START_ATTEMPTS = 3  # a port picked free can be taken before the child binds it
 _SANDBOX_READY_TIMEOUT = 20.0
 SERVER_READY_TIMEOUT = 30.0
@@ -34,6 +36,18 @@ class Sandbox:
             response.raise_for_status()
             stats: dict[str, Any] = await response.json()
             return stats
+
+    async def direct_search_ms(
+        self, session: aiohttp.ClientSession, *, region: str, number_type: str, size: int
+    ) -> float:
+        """One search sent straight to the sandbox (HTTP Basic, so no token is fetched)."""
+        url = f"{self.base_url}/v1/projects/{SANDBOX_PROJECT_ID}/availableNumbers"
+        params = {"regionCode": region, "type": number_type, "size": str(size)}
+        sent = time.perf_counter()
+        async with session.get(url, params=params, headers=_SANDBOX_BASIC) as response:
+            await response.read()
+            response.raise_for_status()
+        return (time.perf_counter() - sent) * 1000
 
     async def delay_token_endpoint(self, session: aiohttp.ClientSession, seconds: float) -> None:
         """Give the token endpoint the same real (asyncio.sleep) latency as the Numbers API.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, geocoder
 
@@ -16,6 +18,7 @@ def _parse(e164: str) -> PhoneNumber | None:
     return number if phonenumbers.is_possible_number(number) else None
 
 
+@lru_cache(maxsize=4096)  # pure, and each shown number is formatted on every reply
 def format_international(e164: str) -> str:
     """``+12065550100`` -> ``+1 206-555-0100``; the input unchanged when it is not a number."""
     number = _parse(e164)
@@ -24,6 +27,7 @@ def format_international(e164: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
 
 
+@lru_cache(maxsize=4096)  # pure, and each shown number is formatted on every reply
 def format_national(e164: str) -> str:
     """``+12065550100`` -> ``(206) 555-0100``; the input unchanged when it is not a number."""
     number = _parse(e164)
@@ -32,6 +36,7 @@ def format_national(e164: str) -> str:
     return phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
 
 
+@lru_cache(maxsize=4096)  # pure, and each shown number is formatted on every reply
 def locality(e164: str) -> str | None:
     """The place a number belongs to ("London", "Washington State"), from offline data.
 

@@ -27,7 +27,7 @@ def signed_headers(
     return {
         "content-type": "application/x-www-form-urlencoded",
         "x-slack-request-timestamp": ts,
-        "x-slack-signature": signature,
+        "x-slack-signature": str(signature),
     }
 
 

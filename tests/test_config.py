@@ -46,7 +46,7 @@ def test_malformed_values_are_named_without_echoing_them(monkeypatch: pytest.Mon
 
 def test_secrets_are_masked_in_repr() -> None:
     settings = Settings(
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
         sinch_key_secret="key-secret-value",
         slack_bot_token="xoxb-bot-token-value",
         slack_signing_secret="signing-secret-value",

@@ -207,8 +207,10 @@ async def _bind(host: str, port: int) -> socket.socket:
     """A listening socket bound before uvicorn starts, so the port is known at once."""
     loop = asyncio.get_running_loop()
     infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-    family, _, _, _, address = infos[0]
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    family, _, proto, _, address = infos[0]
+    # asyncio sets TCP_NODELAY only when sock.proto is IPPROTO_TCP: with proto=0 every answer
+    # would wait ~40 ms for the client's delayed ACK (Nagle).
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
     try:
         # A restarted standalone sandbox can rebind its port while old connections linger.
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

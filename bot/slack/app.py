@@ -36,8 +36,9 @@ def build_bolt_app(
         client=client,
         signing_secret=signing_secret or "socket-mode-has-no-signature",
         authorize=authorize,
-        # A long-running server acks first and keeps working after the HTTP response.
-        process_before_response=False,
+        # Listeners ack and return at once, handing lookups to tasks of their own
+        # (listeners.InflightCommands); Bolt then answers without polling for the ack every 10 ms.
+        process_before_response=True,
         # Verification is always on in HTTP mode; Socket Mode requests skip it by design.
         request_verification_enabled=True,
         logger=logging.getLogger("bot.slack.bolt"),

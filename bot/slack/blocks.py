@@ -17,7 +17,6 @@ from bot.domain import (
     Capability,
     NumberType,
     Query,
-    RegionsQuery,
     SearchPattern,
     SearchQuery,
 )
@@ -353,20 +352,6 @@ def _empty_search_text(query: SearchQuery) -> str:
     lines.append(f"• another type: `{COMMAND} {region} {others[0]}` or `{others[1]}`")
     lines.append(f"• `{COMMAND} regions` to see which types each region offers")
     return "\n".join(lines)
-
-
-def render_searching(query: Query) -> Message:
-    """The interim reply while Sinch is asked."""
-    if isinstance(query, SearchQuery):
-        what = f"{_TYPE_NAMES[query.type]} numbers in {escape(region_name(query.region))}"
-    elif isinstance(query, RegionsQuery):
-        what = "regions"
-    elif isinstance(query, ActiveQuery):
-        what = "this project's active numbers"
-    else:
-        what = "that"
-    text = f":mag: Looking up {what}…"
-    return _message(text, [_section(text), _context(_command(query))])
 
 
 def render_shared_notice(user_id: str) -> Message:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from typing import Any
 
 import aiohttp
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.clock import Clock
 
@@ -18,6 +18,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 3
 ATTEMPT_TIMEOUT = 5.0
 BACKOFF = (0.5, 1.0)
+_JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
 class ResponseSender:
@@ -41,18 +42,21 @@ class ResponseSender:
 
         Never raises: a lost reply is logged (without the URL, which is a bearer capability).
         """
-        client = AsyncWebhookClient(url=response_url, session=self._get_session())
+        session = self._get_session()
+        body = json.dumps(message, ensure_ascii=False).encode()
         outcome = "not attempted"
         for attempt in range(MAX_ATTEMPTS):
             try:
-                response = await client.send_dict(message)
+                async with session.post(response_url, data=body, headers=_JSON) as response:
+                    status = response.status
+                    await response.read()  # let the connection go back to the pool
             except (aiohttp.ClientError, TimeoutError) as exc:
                 outcome = f"transport error {type(exc).__name__}"
             else:
-                if 200 <= response.status_code < 300:
+                if 200 <= status < 300:
                     return True
-                outcome = f"HTTP {response.status_code}"
-                if response.status_code < 500 and response.status_code != 429:
+                outcome = f"HTTP {status}"
+                if status < 500 and status != 429:
                     break  # expired or used-up URL: retrying cannot help
             if attempt + 1 < MAX_ATTEMPTS:
                 await self._clock.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])

@@ -11,13 +11,13 @@ import hashlib
 import json
 import logging
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
-from bot.audit import audit_command, start_trace
+from bot.audit import CommandTrace, audit_command, start_trace
 from bot.clock import Clock
 from bot.commands.parser import parse_command
 from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
@@ -58,16 +58,16 @@ class CommandDeps:
 
 
 class InflightCommands:
-    """Tracks command work still running after the ack, so shutdown can let it finish."""
+    """Runs the work that follows an ack as tasks, so shutdown can let them finish."""
 
     def __init__(self) -> None:
+        # Strong references: the loop keeps only weak ones to tasks.
         self._tasks: set[asyncio.Task[Any]] = set()
 
-    def track(self) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def __len__(self) -> int:
         return len(self._tasks)
@@ -160,64 +160,46 @@ class NumbersHandler:
         self._deliveries = RecentDeliveries(clock=deps.clock)
 
     async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
-        self._inflight.track()
-        started = self._d.clock.now()
+        """Ack at once; answers that need no lookup go in the ack, lookups follow by response_url.
+
+        Slack cannot replace a slash command's ack message from its response_url, so a lookup
+        is acked with an empty body (Slack shows nothing) and its answer is the one message the
+        user sees. The app runs with process_before_response=True: Bolt answers Slack as soon as
+        this returns, without polling for the ack.
+        """
         trace = start_trace()
         text = str(command.get("text") or "")
-        ids = {
-            "team_id": command.get("team_id"),
-            "channel_id": command.get("channel_id"),
-            "user_id": command.get("user_id"),
-        }
-        kind, outcome, count = "unknown", "ok", None
-
-        def finish() -> None:
-            elapsed = self._d.clock.now() - started
-            audit_command(
-                **ids,
-                text=text,
-                kind=kind,
-                outcome=outcome,
-                result_count=count,
-                upstream_calls=trace.sinch_calls,
-                latency_ms=elapsed * 1000,
-            )
-            if self._d.observe is not None:
-                self._d.observe(kind, outcome, elapsed)
-
-        denied = self._d.access.denial(**ids)
+        audit = _CommandAudit(self._d, command, text, trace)
+        denied = self._d.access.denial(**audit.ids)
         if denied is not None:
-            outcome = f"denied_{denied}"
             await ack(**blocks.render_not_permitted(self._d.access_contact))
-            return finish()
-        wait = self._d.limiter.check(str(ids["user_id"]))
+            return audit.finish(outcome=f"denied_{denied}")
+        wait = self._d.limiter.check(str(audit.ids["user_id"]))
         if wait is not None:
-            outcome = "rate_limited"
             await ack(**blocks.render_rate_limited(wait))
-            return finish()
+            return audit.finish(outcome="rate_limited")
         try:
             query = parse_command(text)
         except CommandError as err:
-            outcome = "bad_input"
             await ack(**blocks.render_command_error(err))
-            return finish()
-        kind = kind_of(query)
+            return audit.finish(outcome="bad_input")
+        audit.kind = kind_of(query)
         if isinstance(query, HelpQuery):
             await ack(**blocks.render_help())
-            return finish()
-
+            return audit.finish(outcome="ok")
         if not self._deliveries.first_delivery(command):
             log.info("ignored a repeated delivery of a %s command", COMMAND)
             await ack()
-            return
+            return None
         # Slack needs the ack within 3 s: it never waits on Sinch or a token fetch.
-        await ack(**blocks.render_searching(query))
-        message, outcome, result = await self._answer(query, started)
-        count = None if result is None else result_count(result)
-        await self._d.sender.send(
-            str(command.get("response_url")), {**message, "replace_original": True}
-        )
-        finish()
+        await ack()
+        self._inflight.spawn(self._lookup(query, str(command.get("response_url")), audit))
+        return None
+
+    async def _lookup(self, query: Query, response_url: str, audit: _CommandAudit) -> None:
+        message, outcome, result = await self._answer(query, audit.started)
+        await self._d.sender.send(response_url, message)
+        audit.finish(outcome=outcome, count=None if result is None else result_count(result))
 
     async def _answer(
         self, query: Query, started: float, *, shared_by: str | None = None, page: int = 1
@@ -253,9 +235,11 @@ class NumbersHandler:
         return blocks.render_active(result, sandbox=sandbox, page=page)
 
     async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Re-post a search publicly, attributed to the sharer, and update the ephemeral copy."""
         await ack()
-        self._inflight.track()
+        self._inflight.spawn(self._share(body, action))
+
+    async def _share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Re-post a search publicly, attributed to the sharer, and update the ephemeral copy."""
         started = self._d.clock.now()
         start_trace()
         user_id = str((body.get("user") or {}).get("id") or "")
@@ -279,9 +263,11 @@ class NumbersHandler:
     async def on_next_page(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
-        """Fetch the next page of active numbers with Sinch's pageToken."""
         await ack()
-        self._inflight.track()
+        self._inflight.spawn(self._next_page(body, action))
+
+    async def _next_page(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """Fetch the next page of active numbers with Sinch's pageToken."""
         started = self._d.clock.now()
         start_trace()
         response_url = str(body.get("response_url") or "")
@@ -292,6 +278,38 @@ class NumbersHandler:
             return
         message, _, _ = await self._answer(query, started, page=page)
         await self._d.sender.send(response_url, {**message, "replace_original": True})
+
+
+class _CommandAudit:
+    """The audit line and metrics of one command, written once it has its outcome."""
+
+    def __init__(
+        self, deps: CommandDeps, command: dict[str, Any], text: str, trace: CommandTrace
+    ) -> None:
+        self._d = deps
+        self._trace = trace
+        self.text = text
+        self.started = deps.clock.now()
+        self.kind = "unknown"
+        self.ids = {
+            "team_id": command.get("team_id"),
+            "channel_id": command.get("channel_id"),
+            "user_id": command.get("user_id"),
+        }
+
+    def finish(self, *, outcome: str, count: int | None = None) -> None:
+        elapsed = self._d.clock.now() - self.started
+        audit_command(
+            **self.ids,
+            text=self.text,
+            kind=self.kind,
+            outcome=outcome,
+            result_count=count,
+            upstream_calls=self._trace.sinch_calls,
+            latency_ms=elapsed * 1000,
+        )
+        if self._d.observe is not None:
+            self._d.observe(self.kind, outcome, elapsed)
 
 
 def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:

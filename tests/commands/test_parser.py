@@ -10,7 +10,6 @@ from bot.commands.parser import (
     format_query,
     parse_command,
     usage_for,
-    validate_search_query,
 )
 from bot.domain import (
     DEFAULT_LIMIT,
@@ -27,6 +26,7 @@ from bot.domain import (
     SearchQuery,
 )
 from bot.errors import CommandError
+from bot.validation import validate_search_query
 
 SMS, VOICE = Capability.SMS, Capability.VOICE
 START, CONTAINS, END = SearchPattern.START, SearchPattern.CONTAINS, SearchPattern.END

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from bot.commands.parser import format_query, parse_command, validate_search_query
+from bot.commands.parser import format_query, parse_command
 from bot.domain import (
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
@@ -17,7 +17,9 @@ from bot.domain import (
     SearchQuery,
 )
 from bot.errors import CommandError
-from bot.slack.blocks import render_command_error, render_help, render_searching
+from bot.results import SearchResult
+from bot.slack.blocks import render_command_error, render_help, render_search
+from bot.validation import validate_search_query
 from tests.blockkit import assert_valid_message
 
 validation = pytest.importorskip("bot.validation")
@@ -102,8 +104,9 @@ def check(text: str) -> None:
     query = outcome
     if isinstance(query, SearchQuery):
         check_search(query)
+        # Everything a reply derives from the query (header, footer, Share value) fits Slack.
+        assert_valid_message(render_search(SearchResult(query=query, numbers=(), fetch_size=30)))
     assert parse_command(format_query(query)) == query
-    assert_valid_message(render_searching(query))
 
 
 @settings(max_examples=1000, deadline=None)

@@ -101,7 +101,7 @@ def make_settings(slack: SlackStub, **overrides: Any) -> Settings:
         "search_cache_ttl": 0,
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 class BotHarness:

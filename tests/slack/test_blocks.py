@@ -15,7 +15,6 @@ from bot.domain import (
     SEARCH_FETCH_SIZE,
     ActiveQuery,
     Capability,
-    HelpQuery,
     NumberPattern,
     NumberType,
     RegionsQuery,
@@ -52,7 +51,6 @@ from bot.slack.blocks import (
     render_rate_limited,
     render_regions,
     render_search,
-    render_searching,
     render_shared_notice,
     render_sinch_error,
 )
@@ -348,22 +346,6 @@ def test_untrusted_text_is_escaped() -> None:
 
 
 # --- searching, sharing -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("query", "fragment"),
-    [
-        (SearchQuery(region="SE", type=NumberType.MOBILE), "mobile numbers in Sweden"),
-        (RegionsQuery(), "regions"),
-        (ActiveQuery(region="US"), "active numbers"),
-        (HelpQuery(), "that"),
-    ],
-)
-def test_render_searching(query: Any, fragment: str) -> None:
-    message = render_searching(query)
-    assert_valid_message(message)
-    assert fragment in message["text"]
-    assert message["text"].startswith(":mag: Looking up")
 
 
 def test_render_shared_notice() -> None:
