@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import bisect
+import contextlib
+import importlib.util
+import re
 from functools import lru_cache
+from pathlib import Path
 
 import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat, geocoder
-
-_LANGUAGE = "en"
+import pycountry
+from phonenumbers import NumberParseException, PhoneNumber, PhoneNumberFormat
 
 
 def _parse(e164: str) -> PhoneNumber | None:
@@ -49,12 +53,120 @@ def locality(e164: str) -> str | None:
     region = phonenumbers.region_code_for_number(number)
     if region is None:
         return None
-    # Passing the number's own region asks for the area alone, without the country fallback;
-    # some prefixes are still described by the country name, which says nothing new here.
-    place = geocoder.description_for_valid_number(number, _LANGUAGE, region=region)
-    if not place or place == geocoder.country_name_for_number(number, _LANGUAGE):
+    # As phonenumbers' geocoder does for a number of the caller's own region: a mobile token
+    # (Argentina's 9) is not part of the geographic prefix.
+    national = phonenumbers.national_significant_number(number)
+    token = phonenumbers.country_mobile_token(number.country_code or 0)
+    if token and national.startswith(token):
+        with contextlib.suppress(NumberParseException):
+            number = phonenumbers.parse(national[len(token) :], region)
+    place = _area_name(phonenumbers.format_number(number, PhoneNumberFormat.E164)[1:])
+    # Some prefixes are described by the country's name, which says nothing new here.
+    if not place or place in _country_names(region):
         return None
-    return str(place)
+    return place
+
+
+def _area_name(digits: str) -> str | None:
+    """English name of the longest geocoded prefix of ``digits`` (country code first)."""
+    data = _geodata()
+    for length in range(min(data.longest_prefix, len(digits)), 0, -1):
+        name = data.english_name(digits[:length])
+        if name is not None:
+            return name
+    return None
+
+
+@lru_cache(maxsize=256)
+def _country_names(region: str) -> frozenset[str]:
+    country = pycountry.countries.get(alpha_2=region)
+    if country is None:
+        return frozenset()
+    names = (getattr(country, attr, None) for attr in ("name", "common_name", "official_name"))
+    return frozenset(name for name in names if name)
+
+
+class _Geodata:
+    """phonenumbers' geocoding data, English names only, loaded one chunk at a time.
+
+    ``from phonenumbers import geocoder`` loads every prefix in every language at once: about
+    100 MB of memory and a quarter of a second at start-up, for a bot that shows a handful of
+    numbers from a few countries. The data ships as modules ``geodata/dataN.py``, each a dict
+    literal whose keys are sorted, so the first key of each file says which one holds a prefix.
+    """
+
+    def __init__(self, files: list[Path], first_keys: list[str], longest_prefix: int) -> None:
+        self._files = files
+        self._first_keys = first_keys
+        self.longest_prefix = longest_prefix
+        self._chunks: dict[int, dict[str, str]] = {}
+
+    @classmethod
+    def discover(cls) -> _Geodata | None:
+        """Index the installed data files; None if their layout is not the one expected."""
+        directory = Path(phonenumbers.__file__).parent / "geodata"
+        try:
+            header = (directory / "__init__.py").read_text(encoding="utf-8")
+            longest = re.search(r"^GEOCODE_LONGEST_PREFIX = (\d+)$", header, re.MULTILINE)
+            files = sorted(directory.glob("data*.py"), key=lambda f: int(f.stem[4:]))
+            first_keys = []
+            for file in files:
+                with file.open(encoding="utf-8") as handle:
+                    head = handle.read(8192)
+                key = re.search(r"^ '(\d+)':", head, re.MULTILINE)
+                if key is None:
+                    return None
+                first_keys.append(key.group(1))
+        except (OSError, ValueError):
+            return None
+        if longest is None or not files or first_keys != sorted(first_keys):
+            return None
+        return cls(files, first_keys, int(longest.group(1)))
+
+    def english_name(self, prefix: str) -> str | None:
+        index = bisect.bisect_right(self._first_keys, prefix) - 1
+        if index < 0:
+            return None
+        chunk = self._chunks.get(index)
+        if chunk is None:
+            try:
+                chunk = self._load(self._files[index])
+            except (OSError, ValueError, SyntaxError, ImportError, AttributeError):
+                chunk = {}  # a damaged file costs its places, not the reply
+            self._chunks[index] = chunk
+        return chunk.get(prefix)
+
+    @staticmethod
+    def _load(file: Path) -> dict[str, str]:
+        # Executed on its own (not put in sys.modules), so the package's __init__, which
+        # imports every chunk, never runs; the dotted name lets `from ..util import u` resolve.
+        name = f"phonenumbers.geodata._numbers_bot_{file.stem}"
+        spec = importlib.util.spec_from_file_location(name, file)
+        if spec is None or spec.loader is None:
+            raise ValueError(f"cannot load {file.name}")
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        data: dict[str, dict[str, str]] = module.data
+        return {prefix: names["en"] for prefix, names in data.items() if "en" in names}
+
+
+class _FullGeocoder:
+    """Fallback when the data layout is unknown: phonenumbers' own (memory-hungry) tables."""
+
+    def __init__(self) -> None:
+        from phonenumbers.geodata import GEOCODE_DATA, GEOCODE_LONGEST_PREFIX
+
+        self._data: dict[str, dict[str, str]] = GEOCODE_DATA
+        self.longest_prefix: int = GEOCODE_LONGEST_PREFIX
+
+    def english_name(self, prefix: str) -> str | None:
+        names = self._data.get(prefix)
+        return None if names is None else names.get("en")
+
+
+@lru_cache(maxsize=1)
+def _geodata() -> _Geodata | _FullGeocoder:
+    return _Geodata.discover() or _FullGeocoder()
 
 
 def national_prefix(region: str) -> str | None:
