@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import sys
 
 from bot.config import load_settings
@@ -20,9 +19,6 @@ def main() -> int:
         print(f"numbers-bot: {err}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=secret_values(settings))
-    # Move everything imported so far out of the collector's sight: a full collection would
-    # otherwise walk it all and stall the loop for tens of milliseconds.
-    gc.freeze()
     asyncio.run(serve(settings))
     return 0
 
