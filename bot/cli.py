@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import re
 import sys
 from collections.abc import Sequence
 
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         result = asyncio.run(_lookup(settings, query))
     except (CommandError, ConfigError) as err:
         usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""
-        print(f"numbers-bot: {err}{usage}", file=sys.stderr)
+        print(f"numbers-bot: {_in_cli_terms(f'{err}{usage}')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SinchError as err:
         print(f"numbers-bot: Sinch error: {err}", file=sys.stderr)
@@ -90,6 +91,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     render = render_json if args.json else render_text
     print(render(result, sandbox=settings.sinch_sandbox))
     return EXIT_OK
+
+
+def _in_cli_terms(text: str) -> str:
+    """The grammar's hints speak Slack (`/numbers US LOCAL`); say the same in CLI words."""
+    text = re.sub(r"/numbers (regions|active)\b", r"numbers-bot \1", text)
+    text = text.replace("/numbers help", "numbers-bot --help")
+    return text.replace("/numbers ", "numbers-bot search ")
 
 
 def _query(command: str, words: Sequence[str]) -> Query:

@@ -63,6 +63,14 @@ def test_bad_input_exits_2_with_one_line(
     assert "\n" not in err
 
 
+def test_hints_speak_the_cli_grammar(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "Swedn", "--sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert "Did you mean `SE`" in err
+    assert "numbers-bot search US LOCAL" in err
+    assert "/numbers" not in err
+
+
 def test_upstream_error_exits_1(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
