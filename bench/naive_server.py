@@ -19,8 +19,16 @@ from bot.__main__ import main as bot_main
 from bot.audit import count_sinch_call
 from bot.clock import Clock
 from bot.config import Settings
-from bot.runtime import LIMITS, NUMBERS_TIMEOUT, TOKEN_TIMEOUT, Runtime, build_runtime
+from bot.runtime import (
+    KEEPALIVE_EXPIRY,
+    MAX_CONNECTIONS,
+    NUMBERS_TIMEOUT,
+    TOKEN_TIMEOUT,
+    Runtime,
+    build_runtime,
+)
 from bot.service import NumbersService
+from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.client import SinchClient
 
 
@@ -36,8 +44,11 @@ def build_naive_runtime(
     assert settings.sinch_key_id is not None
     assert settings.sinch_key_secret is not None
     assert settings.sinch_project_id is not None
-    # The same timeouts, pool limits and headers as bot.runtime: only the token path differs.
-    token_http = httpx.AsyncClient(timeout=TOKEN_TIMEOUT, limits=LIMITS, transport=sinch_transport)
+    # The same HTTP stack, timeouts and headers as bot.runtime: only the token path differs.
+    transport = sinch_transport or AiohttpTransport(
+        max_connections=MAX_CONNECTIONS, keepalive_expiry=KEEPALIVE_EXPIRY
+    )
+    token_http = httpx.AsyncClient(timeout=TOKEN_TIMEOUT, transport=transport)
     numbers_http = httpx.AsyncClient(
         base_url=settings.sinch_numbers_url,
         auth=PerRequestTokenAuth(
@@ -47,8 +58,7 @@ def build_naive_runtime(
             key_secret=settings.sinch_key_secret,
         ),
         timeout=NUMBERS_TIMEOUT,
-        limits=LIMITS,
-        transport=sinch_transport,
+        transport=transport,
         headers={"Accept": "application/json", "User-Agent": "numbers-bot"},
     )
     metrics = runtime.metrics

@@ -14,6 +14,7 @@ from bot.config import Settings
 from bot.metrics import Metrics
 from bot.search_cache import SearchCache
 from bot.service import NumbersService
+from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
@@ -23,7 +24,8 @@ NUMBERS_TIMEOUT = httpx.Timeout(connect=3.0, read=4.0, write=4.0, pool=2.0)
 # The token policy: 10 s overall, 5 s to connect.
 TOKEN_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 # Keep-alive to Sinch so a command costs one round trip, not a TLS handshake.
-LIMITS = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=60.0)
+MAX_CONNECTIONS = 100
+KEEPALIVE_EXPIRY = 60.0
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Runtime:
 
     async def aclose(self) -> None:
         await self.provider.aclose()
+        # Each client closes its transport; the shared AiohttpTransport closes on the first.
         for client in self._http:
             await client.aclose()
 
@@ -52,13 +55,22 @@ def build_runtime(
     sinch_transport: httpx.AsyncBaseTransport | None = None,
     rng: random.Random | None = None,
 ) -> Runtime:
-    """Build the Sinch side of the bot. ``sinch_transport`` is the test seam (respx, sandbox)."""
+    """Build the Sinch side of the bot. ``sinch_transport`` is the test seam (respx).
+
+    By default both Sinch clients send through one AiohttpTransport: one keep-alive pool, and
+    per request a fraction of the CPU httpx's own transport (httpcore over anyio) costs.
+    """
     settings.require("cli")
     clock = clock or MonotonicClock()
     metrics = Metrics()
     assert settings.sinch_key_id is not None
     assert settings.sinch_project_id is not None
     secret = settings.sinch_key_secret or SecretStr("")
+    if sinch_transport is None:
+        # Inert until the first request: the aiohttp session is created in the running loop.
+        sinch_transport = AiohttpTransport(
+            max_connections=MAX_CONNECTIONS, keepalive_expiry=KEEPALIVE_EXPIRY
+        )
     token_http = httpx.AsyncClient(timeout=TOKEN_TIMEOUT, transport=sinch_transport)
     provider = TokenProvider(
         http=token_http,
@@ -73,7 +85,6 @@ def build_runtime(
         base_url=settings.sinch_numbers_url,
         auth=SinchAuth(provider),
         timeout=NUMBERS_TIMEOUT,
-        limits=LIMITS,
         transport=sinch_transport,
         headers={"Accept": "application/json", "User-Agent": "numbers-bot"},
     )
