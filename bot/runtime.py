@@ -23,9 +23,11 @@ from bot.sinch.models import AvailableNumber
 NUMBERS_TIMEOUT = httpx.Timeout(connect=3.0, read=4.0, write=4.0, pool=2.0)
 # The token policy: 10 s overall, 5 s to connect.
 TOKEN_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-# Keep-alive to Sinch so a command costs one round trip, not a TLS handshake.
+# Keep-alive to Sinch so a command costs one round trip, not a TLS handshake. Idle
+# connections are dropped after 30 s, before common server-side idle timeouts (60-75 s), so
+# a request rarely lands on a connection the server is closing.
 MAX_CONNECTIONS = 100
-KEEPALIVE_EXPIRY = 60.0
+KEEPALIVE_EXPIRY = 30.0
 
 
 @dataclass

@@ -138,6 +138,9 @@ class SandboxServer:
             # Forwarded headers would rewrite scope["client"], which resets are keyed on.
             proxy_headers=False,
             server_header=False,
+            # Idle keep-alive like a production front end (nginx's default is 75 s), longer than
+            # the bot's own 30 s pool expiry, so the bot closes idle connections first.
+            timeout_keep_alive=75,
             timeout_graceful_shutdown=_GRACEFUL_SHUTDOWN_SECONDS,
         )
         self._server = _EmbeddedServer(config)
