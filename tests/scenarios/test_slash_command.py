@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from typing import Any
 
 import httpx
 import pytest
@@ -18,6 +19,16 @@ from tests.slack_stub import action_body, command_body, signed_headers
 
 def text_of(message: dict[str, object]) -> str:
     return json.dumps(message, ensure_ascii=False)
+
+
+def button_in(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    return next(
+        element
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    )
 
 
 async def test_search_acks_then_delivers_blocks_with_prices(
@@ -294,13 +305,7 @@ async def test_share_button_reposts_publicly_and_marks_the_copy(
 ) -> None:
     bot = await make_bot()
     first = await bot.answer("US LOCAL sms")
-    share = next(
-        element
-        for block in first["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == "numbers_share"
-    )
+    share = button_in(first, "numbers_share")
     body = action_body(
         "numbers_share", share["value"], bot.slack.response_url("share"), user_id="U777"
     )
@@ -327,13 +332,7 @@ async def test_next_page_button_sends_the_page_token(
     ]
     bot = await make_bot()
     first = await bot.answer("active")
-    button = next(
-        element
-        for block in first["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == "numbers_active_next"
-    )
+    button = button_in(first, "numbers_active_next")
     assert "2" in text_of(first["blocks"][0])  # the header shows the total
     response = await bot.post_signed(
         action_body("numbers_active_next", button["value"], bot.slack.response_url("p2"))
