@@ -67,7 +67,13 @@ class InflightCommands:
     def spawn(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.create_task(work)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        # The work catches everything itself; this is only the safety net for a bug there.
+        if not task.cancelled() and task.exception() is not None:
+            log.error("command work failed", exc_info=task.exception())
 
     def __len__(self) -> int:
         return len(self._tasks)
