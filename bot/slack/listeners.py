@@ -19,7 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.audit import CommandTrace, audit_command, start_trace
 from bot.clock import Clock
-from bot.commands.parser import parse_command
+from bot.commands.parser import COMMAND, parse_command
 from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, SinchError, SinchTimeoutError
 from bot.ratelimit import UserRateLimiter
@@ -31,7 +31,6 @@ from bot.slack.delivery import ResponseSender
 
 log = logging.getLogger(__name__)
 
-COMMAND = "/numbers"
 # Every command gets an answer (results or an error) within this many seconds of its arrival.
 ANSWER_BUDGET = 13.0
 # A response_url works for 30 minutes, so a redelivery of a command can only come within that.
