@@ -16,11 +16,10 @@ import json
 import logging
 import sys
 import traceback
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import respx
 from pydantic import SecretStr
 
 from bot.audit import audit_command
@@ -35,9 +34,9 @@ from bot.logging_setup import (
 )
 from bot.sandbox import SANDBOX_KEY_ID
 from bot.sinch.auth import Token
-from tests.scenarios.conftest import MakeBot
-from tests.scenarios.test_faults import SCENARIOS, FaultEnv, Scenario, open_fault_env, text_of
-from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET, SlackStub
+from tests.scenarios.test_faults import SCENARIOS, FaultEnv, Scenario, text_of
+from tests.scenarios.test_faults import env as env  # the fault matrix's fixture, reused
+from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET
 
 APP_TOKEN = "xapp-1-A1-test-app-token-0123456789"
 # Captured at DEBUG; "bot.slack.bolt" is the logger the app hands to Bolt.
@@ -64,18 +63,6 @@ AUDIT_FIELDS = {
     "upstream_calls",
     "latency_ms",
 }
-
-
-@pytest.fixture
-async def env(
-    make_bot: MakeBot,
-    sinch_api: respx.Router,
-    slack: SlackStub,
-    caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
-) -> AsyncIterator[FaultEnv]:
-    async with open_fault_env(make_bot, sinch_api, slack, caplog, monkeypatch) as fault_env:
-        yield fault_env
 
 
 def forbidden_values(env: FaultEnv) -> dict[str, str]:
