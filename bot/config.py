@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -51,16 +53,20 @@ class Settings(BaseSettings):
 
     log_level: str = "INFO"
 
+    @field_validator("sinch_auth_url", "sinch_numbers_url", "slack_api_url")
+    @classmethod
+    def _absolute_https_url(cls, value: str) -> str:
+        # A malformed URL would otherwise surface much later, as a transport error on every
+        # request or a 500 per command. The message never echoes the value.
+        value = value.strip()
+        check_service_url(value)
+        return value
+
     @field_validator("slack_api_url")
     @classmethod
     def _slack_api_url_ends_with_slash(cls, value: str) -> str:
         # slack_sdk joins method names with urljoin: without the slash the last segment is lost.
         return value if value.endswith("/") else value + "/"
-
-    @field_validator("sinch_numbers_url", "sinch_auth_url")
-    @classmethod
-    def _strip(cls, value: str) -> str:
-        return value.strip()
 
     @field_validator("log_level")
     @classmethod
@@ -94,6 +100,35 @@ class Settings(BaseSettings):
             raise ConfigError(f"missing settings: {', '.join(missing)} ({hint})", names=missing)
 
 
+def check_service_url(value: str) -> None:
+    """Raise ValueError unless ``value`` is an absolute https URL (http only to loopback).
+
+    Plain http is allowed for loopback hosts only: the built-in sandbox and test stubs listen on
+    127.0.0.1; anything else would carry credentials in clear text.
+    """
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number or too big
+    except ValueError:
+        raise ValueError("must be an absolute https:// URL") from None
+    if parts.scheme not in ("http", "https") or not host or any(c.isspace() for c in value):
+        raise ValueError("must be an absolute https:// URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError("must not carry a user name or password")
+    if parts.scheme == "http" and not _is_loopback(host):
+        raise ValueError("must use https:// (plain http:// only for a loopback host)")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _filled(value: str | SecretStr | None) -> bool:
     if isinstance(value, SecretStr):
         return bool(value.get_secret_value().strip())
@@ -110,7 +145,8 @@ def load_settings(**overrides: object) -> Settings:
         for error in exc.errors(include_input=False, include_url=False):
             name = ".".join(str(part) for part in error["loc"]).upper()
             names.append(name)
-            problems.append(f"{name}: {error['msg']}")
+            # pydantic prefixes a validator's own message with "Value error, ".
+            problems.append(f"{name}: {error['msg'].removeprefix('Value error, ')}")
         raise ConfigError(
             "malformed settings: " + "; ".join(problems) + " (fix them in the environment or .env)",
             names=names,

@@ -115,3 +115,39 @@ def test_python_m_bot_without_settings_exits_2(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("name", ["SINCH_AUTH_URL", "SINCH_NUMBERS_URL"])
+def test_a_malformed_sinch_url_exits_2_naming_it_not_its_value(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
+    monkeypatch.setenv("SINCH_PROJECT_ID", "p")
+    monkeypatch.setenv("SINCH_KEY_ID", "k")
+    monkeypatch.setenv("SINCH_KEY_SECRET", "cli-secret-value")
+    monkeypatch.setenv(name, "not a url at-host-7c1d")
+    assert main(["search", "US"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("numbers-bot: malformed settings:")
+    assert name in err
+    assert "at-host-7c1d" not in err
+    assert "\n" not in err
+
+
+def test_python_m_bot_with_a_malformed_slack_api_url_exits_2_before_serving(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot import __main__ as entry
+
+    def no_serving(*_: object) -> None:
+        raise AssertionError("the process must not start serving")
+
+    monkeypatch.setattr(entry, "serve", no_serving)
+    monkeypatch.setenv("SINCH_SANDBOX", "true")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-1")
+    monkeypatch.setenv("SLACK_API_URL", "not a url at-host-7c1d")
+    assert entry.main() == 2
+    err = capsys.readouterr().err.strip()
+    assert "SLACK_API_URL" in err
+    assert "at-host-7c1d" not in err
+    assert "\n" not in err

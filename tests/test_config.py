@@ -67,3 +67,53 @@ def test_dotenv_file_is_read_and_environment_wins(
     settings = load_settings()
     assert settings.sinch_project_id == "from-dotenv"
     assert settings.sinch_key_id == "key-from-env"
+
+
+URL_SETTINGS = ("SINCH_AUTH_URL", "SINCH_NUMBERS_URL", "SLACK_API_URL")
+
+
+@pytest.mark.parametrize("name", URL_SETTINGS)
+@pytest.mark.parametrize(
+    "value",
+    [
+        "not a url s3cr3t",
+        "auth.sinch.com/s3cr3t",
+        "ftp://s3cr3t.example/",
+        "http://s3cr3t.example.com/api/",  # plain http to a host that is not loopback
+        "https://",
+        "https://user:s3cr3t@example.com/",
+        "https://example.com:99999/s3cr3t",
+    ],
+)
+def test_service_urls_must_be_absolute_https_and_are_named_not_echoed(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    assert info.value.names == (name,)
+    message = str(info.value)
+    assert name in message
+    assert "s3cr3t" not in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "https://numbers.api.sinch.com",
+        "https://slack-gov.com/api/",
+        "http://127.0.0.1:8765",
+        "http://localhost:8765/oauth2/token",
+        "http://[::1]:8765",
+        "  https://padded.example.com  ",
+    ],
+)
+def test_https_urls_and_plain_http_to_loopback_are_accepted(
+    monkeypatch: pytest.MonkeyPatch, value: str
+) -> None:
+    for name in URL_SETTINGS:
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    assert settings.sinch_numbers_url == value.strip()
+    assert settings.slack_api_url.rstrip("/") == value.strip().rstrip("/")
