@@ -9,7 +9,6 @@ from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,9 +21,9 @@ from bot.runtime import Runtime, build_runtime
 from bot.scheduler import build_scheduler
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
-from bot.slack.bolt_request import to_bolt_request
 from bot.slack.delivery import ResponseSender
 from bot.slack.home import HomeStatus
+from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
 
 log = logging.getLogger(__name__)
@@ -85,10 +84,6 @@ def create_app(
     bolt = build_bolt_app(settings, deps, inflight, home_status=home_status, authorize=authorize)
     socket_mode = settings.slack_app_token is not None
 
-    async def slack_events(request: Request) -> Response:
-        bolt_request = await to_bolt_request(request)
-        return to_starlette_response(await bolt.async_dispatch(bolt_request))
-
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
@@ -132,6 +127,8 @@ def create_app(
     # In Socket Mode without a signing secret there is nothing to verify an HTTP request with,
     # so the HTTP endpoint is not served at all.
     if not socket_mode or settings.slack_signing_secret is not None:
-        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+        assert settings.slack_signing_secret is not None  # require("serve") made sure
+        slack_events = SlackEvents(bolt, settings.slack_signing_secret)
+        routes.append(Route("/slack/events", slack_events.handle, methods=["POST"]))
     asgi = Starlette(routes=routes, lifespan=lifespan)
     return BotApp(asgi=asgi, bolt=bolt, runtime=runtime, sender=sender, inflight=inflight)

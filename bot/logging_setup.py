@@ -22,9 +22,17 @@ _QUIET = {
 REDACTED = "[redacted]"
 # Credentials recognisable by their shape, for those not known up front (access tokens are
 # issued at run time): Authorization header values and OAuth token fields. Group 1 is kept.
+# Slack's response_url and incoming-webhook URLs are bearer capabilities: everything after
+# hooks.slack.com/commands|actions|services/ goes, plain, percent-encoded (a form body) or with
+# JSON's escaped slashes (an interactivity payload), or both.
+_SEP = r"(?:\\?/|(?:%5C)?%2F)"
 _CREDENTIAL_PATTERNS = (
     re.compile(r"\b((?:Bearer|Basic)\s+)[A-Za-z0-9._~+/=-]{12,}"),
     re.compile(r"(?i)(\b(?:access|refresh)_token[\"']?\s*[:=]\s*[\"']?)[^\"'\s,&}]{6,}"),
+    re.compile(
+        rf"(?i)(hooks\.slack(?:-gov)?\.com{_SEP}(?:commands|actions|services){_SEP})"
+        r"[^\s\"'&<>,;)\]}]+"
+    ),
 )
 
 

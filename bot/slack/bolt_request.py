@@ -8,7 +8,6 @@ from urllib.parse import parse_qsl
 from slack_bolt.async_app import AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
-from starlette.requests import Request
 
 
 class SlashCommandSafeRequest(AsyncBoltRequest):
@@ -36,12 +35,3 @@ class SlashCommandSafeRequest(AsyncBoltRequest):
             context=self.context.to_copyable(),
             mode=self.mode,
         )
-
-
-async def to_bolt_request(request: Request) -> SlashCommandSafeRequest:
-    body = await request.body()
-    return SlashCommandSafeRequest(
-        body=body.decode("utf-8", errors="replace"),
-        query=request.url.query,
-        headers=dict(request.headers),
-    )

@@ -15,6 +15,7 @@ import io
 import json
 import logging
 import sys
+import time
 import traceback
 from collections.abc import Iterator
 from typing import Any
@@ -34,9 +35,10 @@ from bot.logging_setup import (
 )
 from bot.sandbox import SANDBOX_KEY_ID
 from bot.sinch.auth import Token
+from tests.scenarios.conftest import MakeBot
 from tests.scenarios.test_faults import SCENARIOS, FaultEnv, Scenario, text_of
 from tests.scenarios.test_faults import env as env  # the fault matrix's fixture, reused
-from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET
+from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET, action_body, command_body, signed_headers
 
 APP_TOKEN = "xapp-1-A1-test-app-token-0123456789"
 # Captured at DEBUG; "bot.slack.bolt" is the logger the app hands to Bolt.
@@ -141,6 +143,52 @@ async def test_no_secret_leaks_during_the_fault_matrix(
     assert leaks == []
 
 
+# A real-looking response_url: what Slack puts in every command and button payload.
+HOOK_CAPABILITY = "T0001/1234567890/k3pT0nlyByTh1sUs3r"
+HOOK_URL = f"https://hooks.slack.com/commands/{HOOK_CAPABILITY}"
+
+
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param({"secret": "not-the-signing-secret"}, id="bad-signature"),
+        pytest.param({"timestamp_offset": -301}, id="stale"),
+        pytest.param({"timestamp_offset": +301}, id="future-dated"),
+        pytest.param({"secret": "not-the-signing-secret", "button": True}, id="bad-button"),
+    ],
+)
+async def test_a_refused_signature_logs_one_warning_without_the_body(
+    make_bot: MakeBot, caplog: pytest.LogCaptureFixture, forged: dict[str, Any]
+) -> None:
+    bot = await make_bot()
+    caplog.set_level(logging.DEBUG)
+    for name in DEBUG_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
+    if forged.get("button"):
+        body = action_body("share_search", "US LOCAL", HOOK_URL)
+    else:
+        body = command_body("US LOCAL", HOOK_URL)
+    timestamp = int(time.time()) + forged.get("timestamp_offset", 0)
+    headers = signed_headers(body, secret=forged.get("secret", SIGNING_SECRET), timestamp=timestamp)
+
+    response = await bot.http.post("/slack/events", content=body, headers=headers)
+
+    assert response.status_code == 401
+    records = caplog.get_records("call")
+    leaked = [
+        record.name
+        for record in records
+        if HOOK_CAPABILITY in record_text(record)
+        or "hooks.slack.com" in record_text(record)
+        or "US+LOCAL" in record_text(record)
+    ]
+    assert leaked == []
+    refusals = [r for r in records if r.levelno >= logging.WARNING]
+    assert [(r.name, r.levelname) for r in refusals] == [("bot.slack.inbound", "WARNING")]
+    assert "refused a request to /slack/events" in refusals[0].getMessage()
+    assert bot.slack.messages == []
+
+
 def test_settings_and_token_reprs_hide_every_secret() -> None:
     settings = Settings(
         _env_file=None,
@@ -240,6 +288,33 @@ def test_filter_redacts_credentials_it_was_not_told_about(line: str, kept: str) 
     assert "a2V5LWlkLTE6a2V5LXNlY3JldA==" not in message
     assert REDACTED in message
     assert kept in message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        f"posting to {HOOK_URL} now",
+        "body: token=x&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2F"
+        + HOOK_CAPABILITY.replace("/", "%2F")
+        + "&trigger_id=1",
+        '{"response_url":"https:\\/\\/hooks.slack.com\\/actions\\/'
+        + HOOK_CAPABILITY.replace("/", "\\/")
+        + '"}',
+        "payload=%7B%22response_url%22%3A%22https%3A%5C%2F%5C%2Fhooks.slack.com%5C%2Factions%5C%2F"
+        + HOOK_CAPABILITY.replace("/", "%5C%2F")
+        + "%22%7D",
+        f"webhook https://hooks.slack.com/services/{HOOK_CAPABILITY} failed",
+        f"GovSlack https://hooks.slack-gov.com/commands/{HOOK_CAPABILITY}",
+        f"upper-case escapes HTTPS%3A%2f%2fHOOKS.SLACK.COM%2fcommands%2f{HOOK_CAPABILITY}",
+    ],
+)
+def test_filter_redacts_slack_response_and_webhook_urls(line: str) -> None:
+    record = make_record(line)
+    RedactingFilter([]).filter(record)
+    message = record.getMessage()
+    for part in HOOK_CAPABILITY.split("/"):
+        assert part not in message
+    assert REDACTED in message
 
 
 def test_filter_does_not_mangle_prose_about_tokens() -> None:
