@@ -80,7 +80,8 @@ def action_body(action_id: str, value: str, response_url: str, *, user_id: str =
 class SlackStub:
     """A local aiohttp server: records response_url posts and answers Web API calls.
 
-    ``fail_next`` makes the next N response_url posts answer 500 (delivery retry tests).
+    ``fail_next`` makes the next N response_url posts answer ``fail_status`` (500 unless told;
+    delivery retry tests).
     """
 
     def __init__(self) -> None:
@@ -88,6 +89,7 @@ class SlackStub:
         self.api_calls: list[str] = []
         self.api_bodies: list[dict[str, Any]] = []
         self.fail_next = 0
+        self.fail_status = 500
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -115,7 +117,7 @@ class SlackStub:
     async def _response(self, request: web.Request) -> web.Response:
         if self.fail_next > 0:
             self.fail_next -= 1
-            return web.Response(status=500, text="boom")
+            return web.Response(status=self.fail_status, text="boom")
         message = await request.json()
         message["_path"] = request.match_info["id"]
         async with self._arrived:

@@ -57,7 +57,13 @@ class ResponseSender:
                     return True
                 outcome = f"HTTP {status}"
                 if status < 500 and status != 429:
-                    break  # expired or used-up URL: retrying cannot help
+                    # Expired or used up (404/410): retrying cannot help, and it is no fault
+                    # of the bot's, so one WARNING rather than an ERROR.
+                    self.failures += 1
+                    log.warning(
+                        "Slack refused the reply to a response_url (%s); not retried", outcome
+                    )
+                    return False
             if attempt + 1 < MAX_ATTEMPTS:
                 await self._clock.sleep(BACKOFF[min(attempt, len(BACKOFF) - 1)])
         self.failures += 1

@@ -608,6 +608,25 @@ async def response_url_5xx_persistent(env: FaultEnv) -> None:
     assert "/response/" not in errors[0].getMessage()
 
 
+async def response_url_gone(env: FaultEnv, status: int) -> None:
+    """response_url answers 404/410 (expired or used up): one POST, no retry, one WARNING line
+    without the URL, and no ERROR.
+    """
+    bot = await env.bot()
+    env.slack.fail_next, env.slack.fail_status = 10, status
+    response = await bot.command("US LOCAL", url_name="expired")
+    assert response.status_code == 200
+    assert await bot.app.inflight.drain(5.0) == 0
+    assert 10 - env.slack.fail_next == 1  # one POST
+    assert env.clock.sleeps == []  # no backoff either
+    assert env.records("bot.slack.delivery", logging.ERROR) == []
+    (warning,) = env.records("bot.slack.delivery", logging.WARNING)
+    assert warning.levelno == logging.WARNING
+    assert f"HTTP {status}" in warning.getMessage()
+    assert "/response/" not in warning.getMessage()
+    assert env.audits()[-1]["outcome"] == "ok"
+
+
 class StallingResponseUrl:
     """A response_url whose first POST gets no answer (until the test ends); later ones work."""
 
@@ -721,6 +740,8 @@ SCENARIOS: dict[str, Scenario] = {
     "token-endpoint-rate-limited": token_endpoint_rate_limited,
     "response-url-5xx-then-ok": response_url_5xx_then_ok,
     "response-url-5xx-persistent": response_url_5xx_persistent,
+    "response-url-404-not-retried": functools.partial(response_url_gone, status=404),
+    "response-url-410-not-retried": functools.partial(response_url_gone, status=410),
     "response-url-timeout-then-ok": response_url_timeout_then_ok,
     "slack-redelivers-a-command": slack_redelivers_a_command,
 }
