@@ -33,7 +33,7 @@ def start_trace() -> CommandTrace:
 
 
 def count_sinch_call(endpoint: str) -> None:
-    """Called once per Sinch HTTP attempt (the client's on_call hook)."""
+    """Called once per Numbers API request really sent (an httpx request hook), resends too."""
     trace = _current.get()
     if trace is not None:
         trace.sinch_calls += 1

@@ -94,24 +94,27 @@ def build_runtime(
         rng=rng,
         on_fetch=metrics.observe_token_fetch,
     )
+
+    async def count_sent(request: httpx.Request) -> None:
+        # httpx runs request hooks once per request it really sends: the resend after a 401
+        # counts, a request whose auth flow failed fast on the token (nothing sent) does not.
+        count_sinch_call(request.url.path.rsplit("/", 1)[-1])
+
     numbers_http = httpx.AsyncClient(
         base_url=settings.sinch_numbers_url,
+        event_hooks={"request": [count_sent]},
         auth=numbers_auth(provider, token_http),
         timeout=NUMBERS_TIMEOUT,
         transport=sinch_transport,
         headers={"Accept": "application/json", "User-Agent": "numbers-bot"},
     )
 
-    def on_call(endpoint: str, status: str, seconds: float) -> None:
-        metrics.observe_sinch_call(endpoint, status, seconds)
-        count_sinch_call(endpoint)
-
     client = SinchClient(
         http=numbers_http,
         project_id=settings.sinch_project_id,
         clock=clock,
         rng=rng,
-        on_call=on_call,
+        on_call=metrics.observe_sinch_call,
     )
     cache: SearchCache[tuple[AvailableNumber, ...]] = SearchCache(
         ttl=settings.search_cache_ttl, clock=clock

@@ -404,6 +404,7 @@ async def token_revoked(env: FaultEnv) -> None:
     assert RESULT in text_of(message)
     assert len(env.token.posts) == 2  # start-up, then one refetch
     assert env.sinch["available"].call_count == 2  # the 401, then the resend
+    assert env.audits()[-1]["upstream_calls"] == 2
     resent = env.sinch["available"].calls.last.request
     assert resent.headers["Authorization"] == f"Bearer {env.token.issued[-1]}"
 
@@ -486,6 +487,7 @@ async def token_endpoint_down_token_expired(env: FaultEnv) -> None:
         assert "SINCH_KEY" not in shown  # not the key's fault: nobody should go and rotate it
         assert_valid_message({k: v for k, v in message.items() if k in ("text", "blocks")})
     assert not env.sinch["available"].called
+    assert [a["upstream_calls"] for a in env.audits()[-2:]] == [0, 0]
     # The first command waited for one fetch; the second failed fast on its failure.
     assert len(env.token.posts) == 2
     # Nor did the client back off and retry: the provider already retries on its own schedule.
@@ -519,6 +521,7 @@ async def wrong_key_at_startup(env: FaultEnv) -> None:
     assert "admins" in shown
     assert server.state.token_fetches == 1  # the command failed fast on the refusal
     assert sum(server.state.numbers_calls.values()) == 0
+    assert env.audits()[-1]["upstream_calls"] == 0
 
     fetched_at = [env.clock.now()]
     for _ in range(20):  # ten minutes of 30 s ticks
