@@ -52,16 +52,24 @@ def command_body(text: str, response_url: str, **fields: str) -> str:
     return urlencode(form)
 
 
-def action_body(action_id: str, value: str, response_url: str, *, user_id: str = "U1") -> str:
+def action_body(
+    action_id: str,
+    value: str,
+    response_url: str,
+    *,
+    user_id: str = "U1",
+    team_id: str = "T1",
+    channel_id: str = "C1",
+) -> str:
     payload = {
         "type": "block_actions",
-        "team": {"id": "T1", "domain": "acme"},
-        "user": {"id": user_id, "name": "alice", "team_id": "T1"},
+        "team": {"id": team_id, "domain": "acme"},
+        "user": {"id": user_id, "name": "alice", "team_id": team_id},
         "api_app_id": "A1",
         "token": "legacy-unused",
         "container": {"type": "message", "is_ephemeral": True},
         "trigger_id": "1.2.3",
-        "channel": {"id": "C1", "name": "ops"},
+        "channel": {"id": channel_id, "name": "ops"},
         "response_url": response_url,
         "actions": [
             {

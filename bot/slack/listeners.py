@@ -175,14 +175,10 @@ class NumbersHandler:
         trace = start_trace()
         text = str(command.get("text") or "")
         audit = _CommandAudit(self._d, command, text, trace)
-        denied = self._d.access.denial(**audit.ids)
-        if denied is not None:
-            await ack(**blocks.render_not_permitted(self._d.access_contact))
-            return audit.finish(outcome=f"denied_{denied}")
-        wait = self._d.limiter.check(str(audit.ids["user_id"]))
-        if wait is not None:
-            await ack(**blocks.render_rate_limited(wait))
-            return audit.finish(outcome="rate_limited")
+        refusal = self._refusal(**audit.ids)
+        if refusal is not None:
+            await ack(**refusal[0])
+            return audit.finish(outcome=refusal[1])
         try:
             query = parse_command(text)
         except CommandError as err:
@@ -200,6 +196,39 @@ class NumbersHandler:
         await ack()
         self._inflight.spawn(self._lookup(query, str(command.get("response_url")), audit))
         return None
+
+    def _refusal(
+        self, *, team_id: str | None, channel_id: str | None, user_id: str | None
+    ) -> tuple[Message, str] | None:
+        """The access policy and the per-user limit, for commands and buttons alike.
+
+        None when the interaction may go on, else the reply and the audit outcome. A button
+        click counts against the limit like a command: each one costs a Sinch call.
+        """
+        denied = self._d.access.denial(team_id=team_id, channel_id=channel_id, user_id=user_id)
+        if denied is not None:
+            return blocks.render_not_permitted(self._d.access_contact), f"denied_{denied}"
+        wait = self._d.limiter.check(str(user_id))
+        if wait is not None:
+            return blocks.render_rate_limited(wait), "rate_limited"
+        return None
+
+    def _refuse_button(self, body: dict[str, Any]) -> bool:
+        """Answer a refused click through its response_url (a button's ack shows nothing)."""
+        refusal = self._refusal(
+            team_id=_id_of(body.get("team")) or _id_of(body.get("user"), "team_id"),
+            channel_id=_id_of(body.get("channel")),
+            user_id=_id_of(body.get("user")),
+        )
+        if refusal is None:
+            return False
+        response_url = str(body.get("response_url") or "")
+        # A new ephemeral message: the results the button sits under stay as they were.
+        self._inflight.spawn(self._reply(response_url, _beside(refusal[0])))
+        return True
+
+    async def _reply(self, response_url: str, message: Message) -> None:
+        await self._d.sender.send(response_url, message)
 
     async def _lookup(self, query: Query, response_url: str, audit: _CommandAudit) -> None:
         message, outcome, result = await self._answer(query, audit.started)
@@ -241,7 +270,8 @@ class NumbersHandler:
 
     async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        self._inflight.spawn(self._share(body, action))
+        if not self._refuse_button(body):
+            self._inflight.spawn(self._share(body, action))
 
     async def _share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Re-post a search publicly, attributed to the sharer, and update the ephemeral copy."""
@@ -269,7 +299,8 @@ class NumbersHandler:
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
         await ack()
-        self._inflight.spawn(self._next_page(body, action))
+        if not self._refuse_button(body):
+            self._inflight.spawn(self._next_page(body, action))
 
     async def _next_page(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         """Fetch the next page of active numbers with Sinch's pageToken."""
@@ -315,6 +346,18 @@ class _CommandAudit:
         )
         if self._d.observe is not None:
             self._d.observe(self.kind, outcome, elapsed)
+
+
+def _id_of(value: object, key: str = "id") -> str | None:
+    """``value[key]`` of an interaction payload's team/channel/user object, if there."""
+    if isinstance(value, dict) and value.get(key):
+        return str(value[key])
+    return None
+
+
+def _beside(message: Message) -> Message:
+    """``message`` as a reply that leaves the message it answers in place."""
+    return {**message, "response_type": "ephemeral", "replace_original": False}
 
 
 def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:

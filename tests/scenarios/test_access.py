@@ -8,8 +8,19 @@ import logging
 import pytest
 import respx
 
+from bot.slack import blocks
 from tests.fakes import FakeClock
-from tests.scenarios.conftest import MakeBot
+from tests.scenarios.conftest import ACTIVE, MakeBot
+from tests.slack_stub import action_body
+
+BUTTONS = {
+    "share": (blocks.SHARE_ACTION, "US LOCAL", "available"),
+    "next-page": (
+        blocks.NEXT_PAGE_ACTION,
+        json.dumps({"region": "US", "type": "LOCAL", "page_token": "tok-2", "page": 2}),
+        "active",
+    ),
+}
 
 
 @pytest.mark.parametrize(
@@ -67,7 +78,8 @@ async def test_one_audit_line_per_command_with_the_outcome(
     with caplog.at_level(logging.INFO, logger="bot.audit"):
         await bot.answer("US LOCAL sms\x07")
         await bot.command("XX")
-        await bot.app.inflight.drain(5)  # the audit line is written after the reply is sent
+        # The audit line is written after the reply is sent.
+        assert await bot.app.inflight.drain(5) == 0
     audits = [r.audit for r in caplog.records if r.name == "bot.audit"]  # type: ignore[attr-defined]
     assert len(audits) == 2
     ok, bad = sorted(audits, key=lambda a: a["outcome"] != "ok")
@@ -82,3 +94,58 @@ async def test_one_audit_line_per_command_with_the_outcome(
     assert bad["outcome"] == "bad_input"
     assert bad["upstream_calls"] == 0
     assert "response" not in json.dumps(audits)  # never the response_url
+
+
+@pytest.mark.parametrize("button", list(BUTTONS))
+@pytest.mark.parametrize(
+    ("settings", "ids"),
+    [
+        ({"allowed_team_ids": "T9"}, {}),
+        ({"allowed_channel_ids": "C7"}, {}),
+        ({"allowed_user_ids": "U2"}, {"user_id": "U1"}),
+    ],
+)
+async def test_buttons_go_through_the_allowlists_with_the_same_message(
+    make_bot: MakeBot,
+    sinch_api: respx.Router,
+    button: str,
+    settings: dict[str, str],
+    ids: dict[str, str],
+) -> None:
+    action_id, value, route = BUTTONS[button]
+    bot = await make_bot(access_contact="#ops-tools", **settings)
+    refused = await bot.command("US LOCAL", **ids)  # what a command gets, for comparison
+    body = action_body(action_id, value, bot.slack.response_url("click"), **ids)
+    assert (await bot.post_signed(body)).status_code == 200
+    assert await bot.app.inflight.drain(5) == 0
+    (reply,) = await bot.slack.wait_for(1)
+    assert reply["text"] == refused.json()["text"]
+    assert "not permitted" in reply["text"] and "#ops-tools" in reply["text"]  # noqa: PT018
+    assert reply["replace_original"] is False  # the results under the button stay
+    assert not sinch_api[route].called
+
+
+@pytest.mark.parametrize("button", list(BUTTONS))
+async def test_buttons_count_against_the_per_user_rate_limit(
+    make_bot: MakeBot, sinch_api: respx.Router, button: str
+) -> None:
+    action_id, value, route = BUTTONS[button]
+    sinch_api["active"].respond(json=dict(ACTIVE, nextPageToken=""))
+    clock = FakeClock()
+    bot = await make_bot(clock=clock, user_rate_limit_per_minute=2)
+    for n in range(3):
+        body = action_body(action_id, value, bot.slack.response_url(f"click-{n}"))
+        assert (await bot.post_signed(body)).status_code == 200
+        assert await bot.app.inflight.drain(5) == 0
+    assert sinch_api[route].call_count == 2
+    limited = [m for m in bot.slack.messages if m["_path"] == "click-2"]
+    assert len(limited) == 1
+    assert "too fast" in limited[0]["text"]
+    # Clicks and commands share one budget: the user's next command is refused too.
+    command = await bot.command("US LOCAL")
+    assert "too fast" in json.dumps(command.json())
+    clock.advance(60)
+    body = action_body(action_id, value, bot.slack.response_url("after"))
+    assert (await bot.post_signed(body)).status_code == 200
+    assert await bot.app.inflight.drain(5) == 0
+    assert sinch_api[route].call_count == 3
