@@ -25,6 +25,7 @@ from bot.slack.delivery import ResponseSender
 from bot.slack.home import HomeStatus
 from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
+from bot.slack.token_check import SlackTokenCheck
 
 log = logging.getLogger(__name__)
 
@@ -81,16 +82,34 @@ def create_app(
             sandbox=settings.sinch_sandbox,
         )
 
-    bolt = build_bolt_app(settings, deps, inflight, home_status=home_status, authorize=authorize)
+    # Checks SLACK_BOT_TOKEN once at start-up; tests that hand in an offline authorize skip it.
+    token_check = None
+    if authorize is None and settings.slack_bot_token is not None:
+        token_check = SlackTokenCheck(
+            token=settings.slack_bot_token,
+            api_url=settings.slack_api_url,
+            sender=sender,
+            inflight=inflight,
+        )
+    bolt = build_bolt_app(
+        settings,
+        deps,
+        inflight,
+        home_status=home_status,
+        authorize=authorize,
+        token_check=token_check,
+    )
     socket_mode = settings.slack_app_token is not None
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        if provider.is_ready():
+        slack_reason = token_check.not_ready_reason() if token_check is not None else None
+        if provider.is_ready() and slack_reason is None:
             return PlainTextResponse("ready")
-        return PlainTextResponse(f"not ready: {provider.readiness_reason()}", status_code=503)
+        reason = slack_reason or provider.readiness_reason()
+        return PlainTextResponse(f"not ready: {reason}", status_code=503)
 
     async def metrics(_: Request) -> Response:
         return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -130,5 +149,7 @@ def create_app(
         assert settings.slack_signing_secret is not None  # require("serve") made sure
         slack_events = SlackEvents(bolt, settings.slack_signing_secret)
         routes.append(Route("/slack/events", slack_events.handle, methods=["POST"]))
-    asgi = Starlette(routes=routes, lifespan=lifespan)
+    asgi = Starlette(
+        routes=routes, lifespan=token_check.around(lifespan) if token_check else lifespan
+    )
     return BotApp(asgi=asgi, bolt=bolt, runtime=runtime, sender=sender, inflight=inflight)

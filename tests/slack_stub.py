@@ -98,6 +98,8 @@ class SlackStub:
         self.api_bodies: list[dict[str, Any]] = []
         self.fail_next = 0
         self.fail_status = 500
+        # auth.test answers {"ok": false, "error": ...} with this, while it is set.
+        self.auth_test_error: str | None = None
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -145,6 +147,8 @@ class SlackStub:
         if method == "apps.connections.open":
             url = str(self._server.make_url("/socket")).replace("http://", "ws://")
             return web.json_response({"ok": True, "url": url})
+        if method == "auth.test" and self.auth_test_error is not None:
+            return web.json_response({"ok": False, "error": self.auth_test_error})
         if method == "auth.test":
             return web.json_response(
                 {"ok": True, "team_id": "T1", "user_id": "U0", "bot_id": "B0", "team": "acme"}

@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.slack.home import HomeStatus, register_home
 from bot.slack.listeners import CommandDeps, InflightCommands, register
+from bot.slack.token_check import SlackTokenCheck
 
 Authorize = Callable[..., Awaitable[AuthorizeResult]]
 
@@ -23,8 +24,15 @@ def build_bolt_app(
     *,
     home_status: Callable[[], HomeStatus],
     authorize: Authorize | None = None,
+    token_check: SlackTokenCheck | None = None,
 ) -> AsyncApp:
-    """Secrets are unwrapped here, where they are handed to Bolt, and nowhere else."""
+    """Secrets are unwrapped here, where they are handed to Bolt, and nowhere else.
+
+    With ``token_check``, its start-up auth.test answers Bolt's authorization and a refused
+    token stops every request before it (see bot.slack.token_check).
+    """
+    if token_check is not None and authorize is None:
+        authorize = token_check.authorize
     bot_token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
@@ -36,6 +44,7 @@ def build_bolt_app(
         client=client,
         signing_secret=signing_secret or "socket-mode-has-no-signature",
         authorize=authorize,
+        before_authorize=token_check.before_authorize if token_check is not None else None,
         # Listeners ack and return at once, handing lookups to tasks of their own
         # (listeners.InflightCommands); Bolt then answers without polling for the ack every 10 ms.
         process_before_response=True,

@@ -576,6 +576,15 @@ def render_not_permitted(contact: str) -> Message:
     return _message(text, [_section(text)])
 
 
+def render_bot_misconfigured() -> Message:
+    """Slack refused the bot's own token: nothing the user can do but tell someone."""
+    text = (
+        ":warning: The bot is misconfigured (Slack refused its token), so it can't answer."
+        " Please tell the bot's admins."
+    )
+    return _message(text, [_section(text)])
+
+
 def render_rate_limited(retry_in_seconds: float) -> Message:
     wait = _seconds(retry_in_seconds) or "1 s"
     text = f":snail: You're sending commands too fast; try again in {wait}."

@@ -145,13 +145,19 @@ async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[M
     stack: list[tuple[BotHarness, Any]] = []
 
     async def build(
-        *, held_token: bool = True, clock: FakeClock | None = None, **overrides: Any
+        *,
+        held_token: bool = True,
+        clock: FakeClock | None = None,
+        slack_auth: bool = False,
+        **overrides: Any,
     ) -> BotHarness:
+        """``slack_auth=True``: the production authorization (auth.test against the stub)."""
         settings = make_settings(slack, **overrides)
         runtime = build_runtime(
             settings, clock=clock, sinch_transport=httpx.MockTransport(sinch_api.async_handler)
         )
-        app = create_app(settings, runtime=runtime, authorize=offline_authorize)
+        authorize = None if slack_auth else offline_authorize
+        app = create_app(settings, runtime=runtime, authorize=authorize)
         harness = BotHarness(app, slack)
         lifespan = app.asgi.router.lifespan_context(app.asgi)
         await lifespan.__aenter__()
