@@ -18,6 +18,7 @@ from starlette.routing import Route
 from bot.config import Settings
 from bot.ratelimit import UserRateLimiter
 from bot.runtime import Runtime, build_runtime
+from bot.sandbox_mode import answers_from_sandbox
 from bot.scheduler import build_scheduler
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
@@ -66,7 +67,7 @@ def create_app(
             per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock
         ),
         access_contact=settings.access_contact,
-        sandbox=settings.sinch_sandbox,
+        sandbox=answers_from_sandbox(settings),
         observe=runtime.metrics.observe_command,
     )
     provider = runtime.provider
@@ -79,7 +80,7 @@ def create_app(
             token_expires_in=provider.seconds_until_expiry(),
             last_refresh_ago=None if last is None else runtime.clock.now() - last,
             commands_served=runtime.metrics.commands_answered(),
-            sandbox=settings.sinch_sandbox,
+            sandbox=answers_from_sandbox(settings),
         )
 
     # Checks SLACK_BOT_TOKEN once at start-up; tests that hand in an offline authorize skip it.

@@ -21,8 +21,15 @@ from bot.errors import CommandError, ConfigError, SinchError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
 from bot.runtime import build_runtime
-from bot.sandbox import SandboxConfig, SandboxServer, serve_forever
-from bot.sandbox_mode import sandbox_settings
+from bot.sandbox import (
+    SANDBOX_KEY_ID,
+    SANDBOX_KEY_SECRET,
+    SANDBOX_PROJECT_ID,
+    SandboxConfig,
+    SandboxServer,
+    serve_forever,
+)
+from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -89,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     render = render_json if args.json else render_text
-    print(render(result, sandbox=settings.sinch_sandbox))
+    print(render(result, sandbox=answers_from_sandbox(settings)))
     return EXIT_OK
 
 
@@ -127,17 +134,41 @@ async def _lookup(settings: Settings, query: Query) -> Result:
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
+    if not 0 <= args.port <= 65535:
+        print(
+            f"numbers-bot: --port must be 0-65535 (0: any free port), not {args.port}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     config = SandboxConfig(token_lifetime=args.token_lifetime, latency=args.latency_ms / 1000)
-    print(
-        f"Sinch sandbox on http://{args.host}:{args.port} "
-        f"(SINCH_AUTH_URL=http://{args.host}:{args.port}/oauth2/token "
-        f"SINCH_NUMBERS_URL=http://{args.host}:{args.port}); Ctrl-C stops it",
-        file=sys.stderr,
-        flush=True,
-    )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(args.host, args.port, config))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_forever(args.host, args.port, config, on_ready=_sandbox_banner))
+    except OSError as err:  # port taken, address not local, host unknown
+        reason = err.strerror or type(err).__name__
+        print(
+            f"numbers-bot: cannot serve the sandbox on {args.host}:{args.port}: {reason.lower()}",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def _sandbox_banner(server: SandboxServer) -> None:
+    """Printed once listening: the real port, and the (fictional, public) key it accepts."""
+    settings = {
+        "SINCH_AUTH_URL": server.auth_url,
+        "SINCH_NUMBERS_URL": server.numbers_url,
+        "SINCH_PROJECT_ID": SANDBOX_PROJECT_ID,
+        "SINCH_KEY_ID": SANDBOX_KEY_ID,
+        "SINCH_KEY_SECRET": SANDBOX_KEY_SECRET,
+    }
+    lines = [
+        f"Sinch sandbox on {server.base_url}: fictional numbers; Ctrl-C stops it.",
+        "Point numbers-bot at it with these settings (a fictional key; results say SANDBOX):",
+        *(f"  {name}={value}" for name, value in settings.items()),
+    ]
+    print("\n".join(lines), file=sys.stderr, flush=True)
 
 
 def _run_serve(settings: Settings) -> int:

@@ -20,3 +20,15 @@ def sandbox_settings(settings: Settings, server: SandboxServer) -> Settings:
             "sinch_key_secret": SecretStr(SANDBOX_KEY_SECRET),
         }
     )
+
+
+def answers_from_sandbox(settings: Settings) -> bool:
+    """Whether results come from a sandbox, built-in or standalone, and must say so.
+
+    A standalone sandbox (``numbers-bot sandbox``) is reached through SINCH_* like Sinch itself;
+    what gives it away is the key: the sandbox accepts only its public fictional key, which Sinch
+    would refuse, so results fetched with that key can only have come from a sandbox.
+    """
+    return settings.sinch_sandbox or (
+        settings.sinch_project_id == SANDBOX_PROJECT_ID and settings.sinch_key_id == SANDBOX_KEY_ID
+    )

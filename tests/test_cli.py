@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+import select
+import signal
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -151,3 +155,76 @@ def test_python_m_bot_with_a_malformed_slack_api_url_exits_2_before_serving(
     assert "SLACK_API_URL" in err
     assert "at-host-7c1d" not in err
     assert "\n" not in err
+
+
+def test_sandbox_on_a_taken_port_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["sandbox", "--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert (
+        err == f"numbers-bot: cannot serve the sandbox on 127.0.0.1:{port}: address already in use"
+    )
+
+
+@pytest.mark.parametrize("port", ["70000", "-1"])
+def test_sandbox_port_out_of_range_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str], port: str
+) -> None:
+    assert main(["sandbox", "--port", port]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"numbers-bot: --port must be 0-65535 (0: any free port), not {port}"
+
+
+def read_banner(proc: subprocess.Popen[str], timeout: float = 30.0) -> list[str]:
+    """The standalone sandbox's banner lines, up to the last setting (bounded wait)."""
+    assert proc.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not (lines and lines[-1].strip().startswith("SINCH_KEY_SECRET=")):
+        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"no banner within {timeout} s: {lines}"
+        line = proc.stderr.readline()
+        assert line, f"the sandbox exited: {lines}"
+        lines.append(line.rstrip("\n"))
+    return lines
+
+
+def test_a_standalone_sandbox_prints_what_to_set_and_its_results_say_sandbox(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--port", "0"],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        banner = read_banner(proc)
+        settings = dict(line.strip().split("=", 1) for line in banner if "=" in line)
+        assert set(settings) == {
+            "SINCH_AUTH_URL",
+            "SINCH_NUMBERS_URL",
+            "SINCH_PROJECT_ID",
+            "SINCH_KEY_ID",
+            "SINCH_KEY_SECRET",
+        }
+        assert ":0" not in settings["SINCH_NUMBERS_URL"]  # the port it really listens on
+        for name, value in settings.items():
+            monkeypatch.setenv(name, value)
+        # No --sandbox: the bot reaches the standalone sandbox through SINCH_* alone.
+        assert main(["search", "US", "LOCAL"]) == 0
+        out = capsys.readouterr().out
+        assert out.startswith("SANDBOX DATA")
+        assert main(["search", "US", "LOCAL", "--json"]) == 0
+        assert json.loads(capsys.readouterr().out)["sandbox"] is True
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+        assert proc.stderr is not None
+        proc.stderr.close()
+    assert code == 0

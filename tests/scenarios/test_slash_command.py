@@ -11,10 +11,12 @@ import httpx
 import pytest
 import respx
 
+from bot.asgi import create_app
+from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
 from tests.blockkit import assert_valid_message
 from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE
-from tests.scenarios.conftest import MakeBot
-from tests.slack_stub import action_body, command_body, signed_headers
+from tests.scenarios.conftest import BotHarness, MakeBot, make_settings, offline_authorize
+from tests.slack_stub import SlackStub, action_body, command_body, signed_headers
 
 
 def text_of(message: dict[str, object]) -> str:
@@ -342,3 +344,27 @@ async def test_next_page_button_sends_the_page_token(
     assert sinch_api["active"].calls.last.request.url.params["pageToken"] == "tok-page-2"
     assert second["replace_original"] is True
     assert "numbers_active_next" not in text_of(second)
+
+
+async def test_results_from_a_standalone_sandbox_are_labelled_sandbox(slack: SlackStub) -> None:
+    # SINCH_* point at a sandbox with its fictional key, as `numbers-bot sandbox` prints them;
+    # SINCH_SANDBOX stays false (no built-in sandbox is started).
+    async with SandboxServer() as server:
+        settings = make_settings(
+            slack,
+            sinch_auth_url=server.auth_url,
+            sinch_numbers_url=server.numbers_url,
+            sinch_project_id=SANDBOX_PROJECT_ID,
+            sinch_key_id=SANDBOX_KEY_ID,
+            sinch_key_secret=SANDBOX_KEY_SECRET,
+        )
+        assert settings.sinch_sandbox is False
+        app = create_app(settings, authorize=offline_authorize)
+        bot = BotHarness(app, slack)
+        async with app.asgi.router.lifespan_context(app.asgi):
+            await app.runtime.provider.token()
+            message = await bot.answer("US LOCAL")
+            assert await app.inflight.drain(5) == 0
+        await bot.http.aclose()
+    assert "Sandbox data" in text_of(message)
+    assert server.state.token_fetches == 1
