@@ -252,7 +252,13 @@ def test_validate_search_query_rejects_what_sinch_must_never_see(query: SearchQu
         validate_search_query(query)
 
 
-def test_validate_search_query_accepts_valid_queries() -> None:
-    for query in CANONICAL:
-        if isinstance(query, SearchQuery):
-            validate_search_query(query)
+VALID_SEARCHES = [query for query in CANONICAL if isinstance(query, SearchQuery)]
+
+
+def test_there_are_valid_searches_to_check() -> None:
+    assert len(VALID_SEARCHES) >= 5
+
+
+@pytest.mark.parametrize("query", VALID_SEARCHES, ids=format_query)
+def test_validate_search_query_accepts_valid_queries(query: SearchQuery) -> None:
+    validate_search_query(query)  # raises CommandError on a query it refuses

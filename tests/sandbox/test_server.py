@@ -165,8 +165,9 @@ async def test_exit_does_not_wait_for_an_injected_delay():
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         server.state.inject("token", delay=600)
         pending = asyncio.create_task(client.post("/oauth2/token"))
-        while server.state.token_fetches == 0:  # until the request is in its delay
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(10):  # a request that never arrives fails, not hangs
+            while server.state.token_fetches == 0:  # until the request is in its delay
+                await asyncio.sleep(0.01)
 
         # Leaving must cut the 600 s short; the bound only turns a hang into a failure.
         async with asyncio.timeout(10):

@@ -30,7 +30,7 @@ async def test_metrics_move_with_commands_sinch_calls_tokens_and_cache(make_bot:
     second = await bot.answer("US LOCAL limit:2")
     assert "cache" in json.dumps(second).lower()
     await bot.command("XX")
-    await bot.app.inflight.drain(5)  # bookkeeping runs after each reply is sent
+    assert await bot.app.inflight.drain(5) == 0  # bookkeeping runs after each reply is sent
     after = await scrape(bot)
     assert after[("numbers_bot_commands_total", (("kind", "search"), ("outcome", "ok")))] == 2
     assert (

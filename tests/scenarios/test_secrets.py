@@ -102,9 +102,9 @@ async def exposed_surfaces(env: FaultEnv) -> dict[str, str]:
         places[f"bot {number} provider"] = "\n".join(
             [repr(provider), str(provider.last_error), provider.readiness_reason()]
         )
-        if provider.is_ready():
-            token = await provider.token()
-            places[f"bot {number} token"] = f"{token!r} {token}"
+        # Whatever token is held, usable or not: its repr and str must hide the value too.
+        held = provider._token
+        places[f"bot {number} token"] = f"{held!r} {held}"
         readyz = await bot.http.get("/readyz")
         metrics = await bot.http.get("/metrics")
         places[f"bot {number} endpoints"] = readyz.text + metrics.text

@@ -151,22 +151,30 @@ async def test_bad_input_gets_an_ephemeral_hint_and_no_sinch_call(
 
 
 async def test_ack_never_waits_on_a_token_fetch(make_bot: MakeBot, sinch_api: respx.Router) -> None:
-    # The token endpoint is slow: the ack must still come back before the token does.
-    gate: list[httpx.Request] = []
+    # The token endpoint answers only when the test says so: the ack must come back while the
+    # fetch is still hanging, and the answer follow once it is released.
+    fetch_started = asyncio.Event()
+    release = asyncio.Event()
 
-    async def slow_token(request: httpx.Request) -> httpx.Response:
-        gate.append(request)
-        await asyncio.sleep(0.3)
+    async def gated_token(request: httpx.Request) -> httpx.Response:
+        fetch_started.set()
+        await release.wait()
         return httpx.Response(
-            200, json={"access_token": "tok-slow-abc", "expires_in": 3599, "token_type": "bearer"}
+            200, json={"access_token": "tok-gated-abc", "expires_in": 3599, "token_type": "bearer"}
         )
 
-    sinch_api["token"].side_effect = slow_token
+    sinch_api["token"].side_effect = gated_token
     bot = await make_bot(held_token=False)
-    response = await bot.command("US LOCAL")
+    async with asyncio.timeout(5):
+        response = await bot.command("US LOCAL")
     assert response.status_code == 200
-    # The answer arrives later, through the response_url.
+    assert response.text == ""  # the empty ack, not an answer
+    async with asyncio.timeout(5):
+        await fetch_started.wait()
+    assert not release.is_set()  # the ack came back while the token fetch was still hanging
+    assert not sinch_api["available"].called
     assert bot.slack.messages == []
+    release.set()
     message = (await bot.slack.wait_for(1))[0]
     assert "+1 206-555-0100" in text_of(message)
 
@@ -268,14 +276,26 @@ async def test_bad_stale_and_missing_signatures_are_rejected_without_sinch(
     assert bot.slack.messages == []
 
 
-async def test_healthz_and_readyz_follow_the_token(make_bot: MakeBot) -> None:
+async def test_healthz_and_readyz_follow_the_token(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    # The start-up fetch hangs until released, so "no token yet" is a state the test holds.
+    release = asyncio.Event()
+
+    async def gated_token(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(
+            200, json={"access_token": "tok-ready-abc", "expires_in": 3599, "token_type": "bearer"}
+        )
+
+    sinch_api["token"].side_effect = gated_token
     bot = await make_bot(held_token=False)
     assert (await bot.http.get("/healthz")).status_code == 200
-    if not bot.provider.is_ready():  # the scheduler's first tick may already have run
-        not_ready = await bot.http.get("/readyz")
-        assert not_ready.status_code == 503
-        assert "token" in not_ready.text.lower()
-    await bot.provider.refresh_if_due()
+    not_ready = await bot.http.get("/readyz")
+    assert not_ready.status_code == 503
+    assert "token" in not_ready.text.lower()
+    release.set()
+    await bot.provider.token()
     assert (await bot.http.get("/readyz")).status_code == 200
 
 
@@ -335,7 +355,7 @@ async def test_next_page_button_sends_the_page_token(
     bot = await make_bot()
     first = await bot.answer("active")
     button = button_in(first, "numbers_active_next")
-    assert "2" in text_of(first["blocks"][0])  # the header shows the total
+    assert first["blocks"][0]["text"]["text"].endswith("Active numbers (2 in total)")
     response = await bot.post_signed(
         action_body("numbers_active_next", button["value"], bot.slack.response_url("p2"))
     )
