@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import httpx
 import pytest
@@ -191,4 +192,72 @@ async def test_upstream_errors_propagate_as_sinch_errors(
     service, _, http = make_service(router, fake_clock)
     with pytest.raises(SinchUnavailableError):
         await service.search(SearchQuery(region="US"))
+    await http.aclose()
+
+
+BASE_SEARCH = SearchQuery(
+    region="US",
+    type=NumberType.LOCAL,
+    capabilities=(Capability.SMS,),
+    pattern=NumberPattern("206", SearchPattern.CONTAINS),
+)
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        pytest.param(dataclasses.replace(BASE_SEARCH, region="CA"), id="region"),
+        pytest.param(dataclasses.replace(BASE_SEARCH, type=NumberType.TOLL_FREE), id="type"),
+        pytest.param(dataclasses.replace(BASE_SEARCH, capabilities=()), id="capabilities"),
+        pytest.param(
+            dataclasses.replace(BASE_SEARCH, pattern=NumberPattern("207", SearchPattern.CONTAINS)),
+            id="pattern-digits",
+        ),
+        pytest.param(
+            dataclasses.replace(BASE_SEARCH, pattern=NumberPattern("206", SearchPattern.END)),
+            id="pattern-kind",
+        ),
+        pytest.param(dataclasses.replace(BASE_SEARCH, pattern=None), id="no-pattern"),
+    ],
+)
+async def test_searches_differing_in_any_filter_never_share_a_cache_entry(
+    router: respx.Router, fake_clock: FakeClock, other: SearchQuery
+) -> None:
+    service, _, http = make_service(router, fake_clock, ttl=30)
+    await service.search(BASE_SEARCH)
+    result = await service.search(other)
+    assert result.cache_age is None
+    assert router["available"].call_count == 2
+    # ...while the same search again is a hit.
+    assert (await service.search(BASE_SEARCH)).cache_age == 0
+    await http.aclose()
+
+
+@pytest.mark.parametrize("cancelled", [0, 1], ids=["first-caller", "joining-caller"])
+async def test_cancelling_one_of_two_identical_searches_leaves_the_other_its_answer(
+    router: respx.Router, fake_clock: FakeClock, cancelled: int
+) -> None:
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        started.set()
+        await release.wait()
+        return httpx.Response(200, json={"availableNumbers": [number(7)]})
+
+    router["available"].side_effect = slow
+    service, _, http = make_service(router, fake_clock, ttl=30)
+    first = asyncio.create_task(service.search(SearchQuery(region="US")))
+    async with asyncio.timeout(5):
+        await started.wait()
+    second = asyncio.create_task(service.search(SearchQuery(region="US")))
+    await asyncio.sleep(0)  # let the second caller join the fetch in flight
+    tasks = [first, second]
+    tasks[cancelled].cancel()
+    release.set()
+    async with asyncio.timeout(5):
+        survivor = await tasks[1 - cancelled]
+    assert survivor.numbers[0].phone_number == "+12065550007"
+    with pytest.raises(asyncio.CancelledError):
+        await tasks[cancelled]
+    assert router["available"].call_count == 1
     await http.aclose()

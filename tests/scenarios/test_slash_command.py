@@ -13,6 +13,7 @@ import respx
 
 from bot.asgi import create_app
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
+from bot.slack import blocks
 from tests.blockkit import assert_valid_message
 from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE
 from tests.scenarios.conftest import BotHarness, MakeBot, make_settings, offline_authorize
@@ -388,3 +389,65 @@ async def test_results_from_a_standalone_sandbox_are_labelled_sandbox(slack: Sla
         await bot.http.aclose()
     assert "Sandbox data" in text_of(message)
     assert server.state.token_fetches == 1
+
+
+async def click(bot: BotHarness, action_id: str, value: str, url_name: str) -> dict[str, Any]:
+    """Click a button and return the one message its work sent to the response_url."""
+    before = len(bot.slack.messages)
+    body = action_body(action_id, value, bot.slack.response_url(url_name))
+    assert (await bot.post_signed(body)).status_code == 200
+    assert await bot.app.inflight.drain(5) == 0
+    sent = bot.slack.messages[before:]
+    assert len(sent) == 1, sent
+    return sent[0]
+
+
+async def test_next_page_counts_pages_across_clicks(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    pages = [
+        dict(ACTIVE_PAGE, nextPageToken=token, totalSize=3)
+        for token in ("tok-page-2", "tok-page-3", "")
+    ]
+    sinch_api["active"].side_effect = [httpx.Response(200, json=page) for page in pages]
+    bot = await make_bot()
+    message = await bot.answer("active")
+    assert "Page 1 ·" in text_of(message)
+    for page in (2, 3):
+        button = button_in(message, blocks.NEXT_PAGE_ACTION)
+        message = await click(bot, blocks.NEXT_PAGE_ACTION, button["value"], f"p{page}")
+        assert f"Page {page} ·" in text_of(message)
+    assert sinch_api["active"].calls.last.request.url.params["pageToken"] == "tok-page-3"
+    assert blocks.NEXT_PAGE_ACTION not in text_of(message)  # the last page has no button
+
+
+@pytest.mark.parametrize(
+    ("value", "phrase"),
+    [
+        ("not json at all", "expired"),
+        ('{"page": 2}', "expired"),  # no page token
+        ('{"region": "ZZ", "page_token": "tok-2", "page": 2}', "ZZ"),
+        ('{"region": "US", "type": "LANDLINE", "page_token": "tok-2"}', "expired"),
+    ],
+)
+async def test_a_broken_next_page_value_is_answered_and_never_reaches_sinch(
+    make_bot: MakeBot, sinch_api: respx.Router, value: str, phrase: str
+) -> None:
+    bot = await make_bot()
+    message = await click(bot, blocks.NEXT_PAGE_ACTION, value, "broken")
+    assert phrase in text_of(message)
+    assert not sinch_api["active"].called
+
+
+async def test_share_while_sinch_fails_posts_nothing_to_the_channel(
+    make_bot: MakeBot, sinch_api: respx.Router
+) -> None:
+    bot = await make_bot()
+    sinch_api["available"].respond(
+        400, json={"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}
+    )
+    message = await click(bot, blocks.SHARE_ACTION, "US LOCAL", "share")
+    assert message.get("response_type", "ephemeral") == "ephemeral"
+    assert message["replace_original"] is False  # the user's results stay; nothing says shared
+    assert "Sinch" in text_of(message)
+    assert "shared" not in text_of(message).lower()
