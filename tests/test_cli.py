@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import select
 import signal
 import socket
@@ -180,18 +181,22 @@ def test_sandbox_port_out_of_range_is_one_line_and_exit_2(
     assert err == f"numbers-bot: --port must be 0-65535 (0: any free port), not {port}"
 
 
-def read_banner(proc: subprocess.Popen[str], timeout: float = 30.0) -> list[str]:
-    """The standalone sandbox's banner lines, up to the last setting (bounded wait)."""
+def read_banner(proc: subprocess.Popen[bytes], timeout: float = 30.0) -> list[str]:
+    """The standalone sandbox's banner lines, up to the last setting (bounded wait).
+
+    Raw reads after select(): a buffered readline() could hold lines select() cannot see.
+    """
     assert proc.stderr is not None
-    lines: list[str] = []
+    fd = proc.stderr.fileno()
+    received = b""
     deadline = time.monotonic() + timeout
-    while not (lines and lines[-1].strip().startswith("SINCH_KEY_SECRET=")):
-        ready, _, _ = select.select([proc.stderr], [], [], max(0.0, deadline - time.monotonic()))
-        assert ready, f"no banner within {timeout} s: {lines}"
-        line = proc.stderr.readline()
-        assert line, f"the sandbox exited: {lines}"
-        lines.append(line.rstrip("\n"))
-    return lines
+    while b"SINCH_KEY_SECRET=" not in received or not received.endswith(b"\n"):
+        ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+        assert ready, f"no banner within {timeout} s: {received!r}"
+        chunk = os.read(fd, 4096)
+        assert chunk, f"the sandbox exited: {received!r}"
+        received += chunk
+    return received.decode().splitlines()
 
 
 def test_a_standalone_sandbox_prints_what_to_set_and_its_results_say_sandbox(
@@ -200,7 +205,7 @@ def test_a_standalone_sandbox_prints_what_to_set_and_its_results_say_sandbox(
     proc = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "sandbox", "--port", "0"],
         stderr=subprocess.PIPE,
-        text=True,
+        bufsize=0,
         cwd=REPO,
     )
     try:
