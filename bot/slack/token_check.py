@@ -121,7 +121,8 @@ class SlackTokenCheck:
         elif self._answer is None and self.refused is None and not self._lock.locked():
             # Not judged yet (Slack was unreachable): ask again, never delaying this ack.
             self._inflight.spawn(self.check())
-        if self.refused is None:
+        # Slack's URL check needs no token: it must still get its challenge back.
+        if self.refused is None or body.get("type") == "url_verification":
             return await next_()
         response_url = body.get("response_url")
         if response_url:

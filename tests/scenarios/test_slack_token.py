@@ -14,7 +14,7 @@ import respx
 
 from bot.slack import blocks
 from tests.scenarios.conftest import MakeBot
-from tests.slack_stub import BOT_TOKEN, SlackStub, action_body
+from tests.slack_stub import BOT_TOKEN, SlackStub, action_body, signed_headers
 
 BOLT_REFUSAL = "no longer available"
 
@@ -93,3 +93,18 @@ async def test_slack_answering_something_else_does_not_condemn_the_token(
     assert "+1 206-555-0100" in json.dumps(await bot.answer("US LOCAL", url_name="later"))
     assert slack.api_calls.count("auth.test") == 3
     assert len(errors_and_warnings(caplog)) == 1
+
+
+async def test_slacks_url_check_is_answered_even_with_a_refused_token(
+    make_bot: MakeBot, slack: SlackStub
+) -> None:
+    slack.auth_test_error = "invalid_auth"
+    bot = await make_bot(slack_auth=True)
+    body = json.dumps({"type": "url_verification", "token": "legacy", "challenge": "ch-4711"})
+    response = await bot.http.post(
+        "/slack/events",
+        content=body,
+        headers={**signed_headers(body), "content-type": "application/json"},
+    )
+    assert response.status_code == 200
+    assert "ch-4711" in response.text
