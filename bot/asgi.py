@@ -83,15 +83,8 @@ def create_app(
             sandbox=answers_from_sandbox(settings),
         )
 
-    # Checks SLACK_BOT_TOKEN once at start-up; tests that hand in an offline authorize skip it.
-    token_check = None
-    if authorize is None and settings.slack_bot_token is not None:
-        token_check = SlackTokenCheck(
-            token=settings.slack_bot_token,
-            api_url=settings.slack_api_url,
-            sender=sender,
-            inflight=inflight,
-        )
+    # SLACK_BOT_TOKEN is checked once at start-up; tests handing in an offline authorize skip it.
+    token_check = None if authorize else SlackTokenCheck.of(settings, sender, inflight)
     bolt = build_bolt_app(
         settings,
         deps,

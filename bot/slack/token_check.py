@@ -33,6 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
+from bot.config import Settings
 from bot.slack import blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.listeners import InflightCommands
@@ -72,6 +73,18 @@ class SlackTokenCheck:
         self._warned = False
         # Slack's error code when it refused the token, else None.
         self.refused: str | None = None
+
+    @classmethod
+    def of(
+        cls, settings: Settings, sender: ResponseSender, inflight: InflightCommands
+    ) -> SlackTokenCheck:
+        assert settings.slack_bot_token is not None  # require("serve") made sure
+        return cls(
+            token=settings.slack_bot_token,
+            api_url=settings.slack_api_url,
+            sender=sender,
+            inflight=inflight,
+        )
 
     async def check(self) -> None:
         """Call auth.test unless Slack already answered it; concurrent callers share one call."""
