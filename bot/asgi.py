@@ -26,6 +26,7 @@ from bot.slack.bolt_request import to_bolt_request
 from bot.slack.delivery import ResponseSender
 from bot.slack.home import HomeStatus
 from bot.slack.listeners import CommandDeps, InflightCommands
+from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 
 log = logging.getLogger(__name__)
 
@@ -55,19 +56,33 @@ def create_app(
     runtime = runtime or build_runtime(settings)
     sender = ResponseSender(clock=runtime.clock)
     inflight = InflightCommands()
+    access = AccessPolicy.from_strings(
+        settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
+    )
+    limiter = UserRateLimiter(per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock)
+    number_changes = NumberChangeFlow(
+        ChangeDeps(
+            changes=runtime.changes,
+            sender=sender,
+            clock=runtime.clock,
+            access=access,
+            limiter=limiter,
+            access_contact=settings.access_contact,
+            sandbox=settings.sinch_sandbox,
+            observe=runtime.metrics.observe_number_change,
+        ),
+        inflight.spawn,
+    )
     deps = CommandDeps(
         service=runtime.service,
         sender=sender,
         clock=runtime.clock,
-        access=AccessPolicy.from_strings(
-            settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
-        ),
-        limiter=UserRateLimiter(
-            per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock
-        ),
+        access=access,
+        limiter=limiter,
         access_contact=settings.access_contact,
         sandbox=settings.sinch_sandbox,
         observe=runtime.metrics.observe_command,
+        number_changes=number_changes,
     )
     provider = runtime.provider
 
