@@ -40,7 +40,7 @@ class FakeNumbers:
 
     def __init__(self, router: respx.Router) -> None:
         self.available: dict[str, dict[str, Any]] = {
-            n["phoneNumber"]: dict(n) for n in US_NUMBERS["availableNumbers"]
+            str(n["phoneNumber"]): dict(n) for n in US_NUMBERS["availableNumbers"]
         }
         self.active: dict[str, dict[str, Any]] = {}
         self.rent_bodies: list[dict[str, Any]] = []

@@ -18,7 +18,7 @@ import respx
 
 from bot.errors import ConfigError
 from tests.blockkit import assert_valid_message
-from tests.scenarios.conftest import MakeBot, make_settings
+from tests.scenarios.conftest import BotHarness, MakeBot, make_settings
 from tests.scenarios.number_fakes import NUMBER, SHOWN, FakeNumbers, button, buttons, click_body
 from tests.slack_stub import SlackStub
 
@@ -49,11 +49,11 @@ def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
     ]
 
 
-async def ask(bot: Any, text: str) -> dict[str, Any]:
-    return await bot.answer(text, user_id=REQUESTER)  # type: ignore[no-any-return]
+async def ask(bot: BotHarness, text: str) -> dict[str, Any]:
+    return await bot.answer(text, user_id=REQUESTER)
 
 
-async def click(bot: Any, action_id: str, value: str, name: str, **kw: Any) -> None:
+async def click(bot: BotHarness, action_id: str, value: str, name: str, **kw: Any) -> None:
     kw.setdefault("user_id", REQUESTER)
     response = await bot.post_signed(
         click_body(action_id, value, bot.slack.response_url(name), **kw)
@@ -61,7 +61,7 @@ async def click(bot: Any, action_id: str, value: str, name: str, **kw: Any) -> N
     assert response.status_code == 200, response.text
 
 
-async def next_message(bot: Any, before: int) -> dict[str, Any]:
+async def next_message(bot: BotHarness, before: int) -> dict[str, Any]:
     return (await bot.slack.wait_for(before + 1))[before]
 
 
@@ -215,7 +215,7 @@ async def test_price_is_read_again_when_the_click_arrives(
 # --- approvals ----------------------------------------------------------------------------
 
 
-async def request_approval(bot: Any, sinch: FakeNumbers) -> dict[str, Any]:
+async def request_approval(bot: BotHarness, sinch: FakeNumbers) -> dict[str, Any]:
     """U0ALICE1 asks to rent NUMBER; returns the approval message posted to C9."""
     question = await ask(bot, f"rent {NUMBER}")
     assert "approver" in text_of(question).lower()
@@ -232,7 +232,9 @@ async def request_approval(bot: Any, sinch: FakeNumbers) -> dict[str, Any]:
     return posted
 
 
-async def decide(bot: Any, posted: dict[str, Any], action: str, user: str, name: str) -> None:
+async def decide(
+    bot: BotHarness, posted: dict[str, Any], action: str, user: str, name: str
+) -> None:
     value = button(posted, action)["value"]
     await click(bot, action, value, name, user_id=user, channel_id="C9", message_ts=APPROVAL_TS)
 
