@@ -1,0 +1,112 @@
+"""NumberChanges and its single-flight: one Sinch operation per number in a process."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.commands.number_change import NumberCommand, parse_number_command
+from bot.errors import CommandError
+from bot.number_changes import RentConfig, SingleFlight
+
+
+async def test_single_flight_shares_one_run_between_concurrent_callers() -> None:
+    flights = SingleFlight()
+    release = asyncio.Event()
+    runs = 0
+
+    async def work() -> str:
+        nonlocal runs
+        runs += 1
+        await release.wait()
+        return "rented"
+
+    first = asyncio.create_task(flights.run("+1", "rent", work))
+    second = asyncio.create_task(flights.run("+1", "rent", work))
+    other = asyncio.create_task(flights.run("+2", "rent", work))
+    await asyncio.sleep(0)
+    release.set()
+    assert await asyncio.gather(first, second, other) == ["rented"] * 3
+    assert runs == 2  # one for +1 (shared), one for +2
+    assert flights.joined == 1
+
+
+async def test_single_flight_runs_a_different_action_after_the_first_ends() -> None:
+    flights = SingleFlight()
+    order: list[str] = []
+    gate = asyncio.Event()
+
+    async def rent() -> str:
+        order.append("rent start")
+        await gate.wait()
+        order.append("rent end")
+        return "rent"
+
+    async def release() -> str:
+        order.append("release")
+        return "release"
+
+    first = asyncio.create_task(flights.run("+1", "rent", rent))
+    await asyncio.sleep(0)
+    second = asyncio.create_task(flights.run("+1", "release", release))
+    await asyncio.sleep(0)
+    gate.set()
+    assert await asyncio.gather(first, second) == ["rent", "release"]
+    assert order == ["rent start", "rent end", "release"]
+
+
+async def test_single_flight_shares_a_failure_and_then_forgets_it() -> None:
+    flights = SingleFlight()
+
+    async def boom() -> str:
+        await asyncio.sleep(0)
+        raise RuntimeError("boom")
+
+    results = await asyncio.gather(
+        flights.run("+1", "rent", boom), flights.run("+1", "rent", boom), return_exceptions=True
+    )
+    assert all(isinstance(r, RuntimeError) for r in results)
+
+    async def fine() -> str:
+        return "ok"
+
+    assert await flights.run("+1", "rent", fine) == "ok"
+
+
+def test_rent_config_sends_each_configuration_only_to_a_capable_number() -> None:
+    config = RentConfig(
+        sms_service_plan_id="plan", voice_app_id="app", callback_url="https://x.test"
+    )
+    sms_only = config.request_for(("SMS",)).model_dump(by_alias=True, exclude_none=True)
+    assert sms_only == {
+        "smsConfiguration": {"servicePlanId": "plan"},
+        "callbackUrl": "https://x.test",
+    }
+    voice = config.request_for(("VOICE",)).model_dump(by_alias=True, exclude_none=True)
+    assert voice["voiceConfiguration"] == {"type": "RTC", "appId": "app"}
+    assert RentConfig().request_for(("SMS", "VOICE")).model_dump(exclude_none=True) == {}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("rent +12065550100", NumberCommand("rent", "+12065550100")),
+        ("RELEASE +1 (206) 555-0100", NumberCommand("release", "+12065550100")),
+        ("show <tel:+12065550100|+1 206-555-0100>", NumberCommand("show", "+12065550100")),
+        ("/numbers show +46 8 465 004 00", NumberCommand("show", "+46846500400")),
+        ("US LOCAL", None),
+        ("rental", None),
+    ],
+)
+def test_number_commands_parse_to_e164(text: str, expected: NumberCommand | None) -> None:
+    assert parse_number_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["rent", "rent 2065550100", "show +1", "release +1206abc", "rent " + "9" * 200]
+)
+def test_bad_numbers_are_command_errors_with_usage(text: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_number_command(text)
+    assert caught.value.usage is not None
