@@ -122,6 +122,14 @@ def _check_approvals(settings: Settings) -> None:
             " bot there)",
             names=["RENT_APPROVAL_CHANNEL"],
         )
+    users = {p.strip() for p in settings.allowed_user_ids.split(",") if p.strip()}
+    outside = sorted({p.strip() for p in approvers} - users) if users else []
+    if outside:
+        raise ConfigError(
+            "every RENT_APPROVER_IDS user must also be in ALLOWED_USER_IDS (when that is set),"
+            f" or they could not click Approve: add {', '.join(outside)}",
+            names=["RENT_APPROVER_IDS", "ALLOWED_USER_IDS"],
+        )
     allowed = {p.strip() for p in settings.allowed_channel_ids.split(",") if p.strip()}
     if approvers and allowed and channel not in allowed:
         raise ConfigError(

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import re
+from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.commands.number_change import NumberCommand, parse_number_command
-from bot.errors import CommandError
-from bot.number_changes import RentConfig, SingleFlight
+from bot.config import Settings
+from bot.errors import CommandError, ConfigError
+from bot.number_changes import RentConfig, RentPolicy, SingleFlight
 
 
 async def test_single_flight_shares_one_run_between_concurrent_callers() -> None:
@@ -27,7 +32,7 @@ async def test_single_flight_shares_one_run_between_concurrent_callers() -> None
     other = asyncio.create_task(flights.run("+2", "rent", work))
     await asyncio.sleep(0)
     release.set()
-    assert await asyncio.gather(first, second, other) == ["rented"] * 3
+    assert list(await asyncio.gather(first, second, other)) == ["rented"] * 3
     assert runs == 2  # one for +1 (shared), one for +2
     assert flights.joined == 1
 
@@ -52,7 +57,7 @@ async def test_single_flight_runs_a_different_action_after_the_first_ends() -> N
     second = asyncio.create_task(flights.run("+1", "release", release))
     await asyncio.sleep(0)
     gate.set()
-    assert await asyncio.gather(first, second) == ["rent", "release"]
+    assert list(await asyncio.gather(first, second)) == ["rent", "release"]
     assert order == ["rent start", "rent end", "release"]
 
 
@@ -110,3 +115,77 @@ def test_bad_numbers_are_command_errors_with_usage(text: str) -> None:
     with pytest.raises(CommandError) as caught:
         parse_number_command(text)
     assert caught.value.usage is not None
+
+
+_NUMBER_WORDS = [
+    "rent", "RELEASE", "show", "/numbers", "+1", "+46", "206", "555-0100", "(206)", "<tel:",
+    "|", ">", "&lt;", "`", "+", "-", "\u200b", "\x00",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(_NUMBER_WORDS) | st.from_regex(r"\+?[0-9]{1,17}", fullmatch=True),
+        max_size=6,
+    ).map(" ".join)
+    | st.text(max_size=300)
+)
+def test_any_text_parses_to_a_valid_number_none_or_a_command_error(text: str) -> None:
+    try:
+        parsed = parse_number_command(text)
+    except CommandError as err:
+        hint = err.hint
+        assert hint
+        return
+    if parsed is not None:
+        assert parsed.action in {"rent", "release", "show"}
+        assert re.fullmatch(r"\+[1-9][0-9]{1,14}", parsed.number)
+
+
+def _settings(**values: object) -> Settings:
+    base: dict[str, object] = {
+        "sinch_sandbox": True,
+        "slack_bot_token": "xoxb-1",
+        "slack_signing_secret": "s",
+    }
+    return Settings(_env_file=None, **{**base, **values})  # type: ignore[arg-type]
+
+
+def test_renting_is_off_and_open_to_nobody_by_default() -> None:
+    policy = RentPolicy.from_settings(_settings())
+    assert policy.enabled is False
+    assert policy.allowed_user_ids == frozenset()
+    assert not policy.may_request("U0ALICE1")
+    assert policy.max_monthly_price == Decimal("10")
+    enabled = RentPolicy.from_settings(_settings(rent_enabled=True))
+    assert not enabled.may_request("U0ALICE1")  # empty list = nobody
+
+
+@pytest.mark.parametrize(
+    ("values", "names"),
+    [
+        ({"rent_approver_ids": "U9"}, ["RENT_APPROVAL_CHANNEL"]),
+        ({"rent_approver_ids": "U9", "rent_approval_channel": " "}, ["RENT_APPROVAL_CHANNEL"]),
+        (
+            {"rent_approver_ids": "U9", "rent_approval_channel": "C9", "allowed_channel_ids": "C1"},
+            ["RENT_APPROVAL_CHANNEL", "ALLOWED_CHANNEL_IDS"],
+        ),
+        (
+            {"rent_approver_ids": "U9", "rent_approval_channel": "C9", "allowed_user_ids": "U1"},
+            ["RENT_APPROVER_IDS", "ALLOWED_USER_IDS"],
+        ),
+    ],
+)
+def test_approval_settings_that_cannot_work_stop_start_up(
+    values: dict[str, object], names: list[str]
+) -> None:
+    with pytest.raises(ConfigError) as caught:
+        _settings(**values).require("serve")
+    assert caught.value.names == tuple(names)
+
+
+def test_working_approval_settings_start() -> None:
+    _settings(
+        rent_approver_ids="U9", rent_approval_channel="C9", allowed_channel_ids="C9,C1"
+    ).require("serve")

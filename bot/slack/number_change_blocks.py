@@ -183,7 +183,12 @@ def render_approval_request(request: ChangeRequest, details: list[str]) -> Messa
 
 
 def render_decided(
-    request: ChangeRequest, approver: str, *, result: ChangeResult | None, note: str = ""
+    request: ChangeRequest,
+    approver: str,
+    *,
+    result: ChangeResult | None,
+    note: str = "",
+    ceiling: Decimal | None = None,
 ) -> Message:
     """The approval message once decided: "Approved by @x: rented +1 206-555-0103"."""
     who = _mention(approver)
@@ -194,7 +199,7 @@ def render_decided(
         text = f":no_entry_sign: Denied by {who}: {requester}'s request to {verb} {n}."
     else:
         icon = ":white_check_mark:" if result.done else ":warning:"
-        outcome = escape(describe(result))
+        outcome = escape(describe(result, ceiling=ceiling))
         text = f"{icon} Approved by {who}: {outcome} (requested by {requester})"
     if note:
         text += f" {escape(note)}"

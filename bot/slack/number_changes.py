@@ -490,7 +490,8 @@ class NumberChangeFlow:
             outcome=result.outcome,
             price=result.price,
         )
-        decided = cb.render_decided(request, approver, result=result)
+        ceiling = self.policy.max_monthly_price
+        decided = cb.render_decided(request, approver, result=result, ceiling=ceiling)
         await _update(client, where, decided)
         await _dm(client, requester, decided)
 

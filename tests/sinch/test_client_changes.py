@@ -108,7 +108,10 @@ async def test_rent_posts_the_configuration_once_and_parses_the_active_number(
     ids=["503", "timeout", "403"],
 )
 async def test_rent_and_release_are_never_retried(
-    client: SinchClient, router: respx.Router, answer: object, error: type[Exception]
+    client: SinchClient,
+    router: respx.Router,
+    answer: httpx.Response | Exception,
+    error: type[Exception],
 ) -> None:
     rent = router.post(f"{PREFIX}/availableNumbers/{NUMBER}:rent").mock(side_effect=[answer])
     release = router.post(f"{PREFIX}/activeNumbers/{NUMBER}:release").mock(side_effect=[answer])
