@@ -18,6 +18,7 @@ import respx
 
 from bot.errors import ConfigError
 from tests.blockkit import assert_valid_message
+from tests.fakes import FakeClock
 from tests.scenarios.conftest import BotHarness, MakeBot, make_settings
 from tests.scenarios.number_fakes import NUMBER, SHOWN, FakeNumbers, button, buttons, click_body
 from tests.slack_stub import SlackStub
@@ -433,7 +434,8 @@ async def test_rent_whose_read_back_fails_too_is_reported_unknown(
         raise httpx.ConnectError("reset")
 
     sinch.after_rent = lost_answer
-    bot = await make_bot(**ENABLED)
+    # A fake clock: the read-back's retries back off without real sleeps.
+    bot = await make_bot(**ENABLED, clock=FakeClock())
     question = await ask(bot, f"rent {NUMBER}")
     sinch.get_active.side_effect = httpx.ConnectError("still down")
     await click(
