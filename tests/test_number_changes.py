@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from hypothesis import given, settings
@@ -12,8 +13,10 @@ from hypothesis import strategies as st
 
 from bot.commands.number_change import NumberCommand, parse_number_command
 from bot.config import Settings
-from bot.errors import CommandError, ConfigError
-from bot.number_changes import RentConfig, RentPolicy, SingleFlight
+from bot.errors import CommandError, ConfigError, SinchNotFoundError
+from bot.number_changes import NumberChanges, RentConfig, RentPolicy, SingleFlight
+from bot.sinch.client import SinchClient
+from bot.sinch.models import ActiveNumber, AvailableNumber, Money, RentRequest
 
 
 async def test_single_flight_shares_one_run_between_concurrent_callers() -> None:
@@ -189,3 +192,44 @@ def test_working_approval_settings_start() -> None:
     _settings(
         rent_approver_ids="U9", rent_approval_channel="C9", allowed_channel_ids="C9,C1"
     ).require("serve")
+
+
+class _RacingSinch:
+    """Sinch's semantics for one number, with both instances' price reads let through together."""
+
+    def __init__(self) -> None:
+        self.held = False
+        self.rent_calls = 0
+        self._both_read = asyncio.Barrier(2)
+
+    async def available_number(self, number: str) -> AvailableNumber:
+        await self._both_read.wait()
+        return AvailableNumber(
+            phone_number=number,
+            region_code="US",
+            type="LOCAL",
+            monthly_price=Money(currency_code="USD", amount=Decimal("0.80")),
+        )
+
+    async def active_number(self, number: str) -> ActiveNumber:
+        if not self.held:
+            raise SinchNotFoundError("not rented", status_code=404)
+        return ActiveNumber(phone_number=number)
+
+    async def rent_number(self, number: str, request: RentRequest) -> ActiveNumber:
+        self.rent_calls += 1
+        await asyncio.sleep(0)
+        if self.held:
+            raise SinchNotFoundError("no longer available", status_code=404)
+        self.held = True
+        return ActiveNumber(phone_number=number)
+
+
+async def test_two_instances_renting_at_once_end_in_one_rented_and_one_already_rented() -> None:
+    """No shared memory (two NumberChanges): Sinch's 404 plus the read-back keep it truthful."""
+    sinch = _RacingSinch()
+    policy = RentPolicy(enabled=True)
+    instances = [NumberChanges(client=cast(SinchClient, sinch), policy=policy) for _ in range(2)]
+    results = await asyncio.gather(*(i.rent("+12065550100") for i in instances))
+    assert sorted(r.outcome for r in results) == ["already_rented", "rented"]
+    assert sinch.rent_calls == 2  # both got past the price read; Sinch accepted one

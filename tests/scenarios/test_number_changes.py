@@ -530,3 +530,43 @@ def test_approvers_without_a_channel_stop_start_up(slack: SlackStub) -> None:
     settings = make_settings(slack, rent_enabled=True, rent_approver_ids="U0APPR9")
     with pytest.raises(ConfigError, match="RENT_APPROVAL_CHANNEL"):
         settings.require("serve")
+
+
+async def test_two_instances_approving_at_the_same_moment_still_rent_one_number(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    """Both may get past the price read and send a rent; Sinch accepts one (404 for the other)
+    and the read-back makes the second say "already rented by this project", not "failed"."""
+    first = await make_bot(**APPROVALS)
+    second = await make_bot(**APPROVALS)
+    posted = await request_approval(first, sinch)
+    await asyncio.gather(
+        decide(first, posted, "numbers_change_approve", "U0APPR8", "j1"),
+        decide(second, posted, "numbers_change_approve", "U0APPR9", "j2"),
+    )
+    await asyncio.wait_for(first.app.inflight.drain(5), 6)
+    await asyncio.wait_for(second.app.inflight.drain(5), 6)
+    updates = [text_of(u) for u in await first.slack.wait_for_api_calls("chat.update", 4)]
+    finals = [u for u in updates if "Approved by" in u and "Renting" not in u]
+    assert len(finals) == 2
+    assert sum(f"Rented {SHOWN}" in f for f in finals) == 1
+    assert sum("already rented by this project" in f for f in finals) == 1
+    assert 1 <= sinch.rent.call_count <= 2
+    assert list(sinch.active) == [NUMBER]
+
+
+async def test_release_with_approval(make_bot: MakeBot, sinch: FakeNumbers) -> None:
+    sinch.hold(NUMBER)
+    bot = await make_bot(**APPROVALS)
+    question = await ask(bot, f"release {NUMBER}")
+    await click(
+        bot, "numbers_change_confirm", button(question, "numbers_change_confirm")["value"], "q"
+    )
+    assert "waits for approval" in text_of(await next_message(bot, 1))
+    posted = (await bot.slack.wait_for_api_calls("chat.postMessage"))[0]
+    assert "asks to release" in text_of(posted)
+    assert not sinch.release.called
+    await decide(bot, posted, "numbers_change_approve", "U0APPR9", "a")
+    final = (await bot.slack.wait_for_api_calls("chat.update", 2))[-1]
+    assert f"Released {SHOWN}" in text_of(final)
+    assert sinch.release.call_count == 1
