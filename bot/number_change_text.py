@@ -127,6 +127,9 @@ def active_lines(active: ActiveNumber) -> list[str]:
     voice = active.voice_configuration
     if voice is not None:
         app = voice.app_id or "none"
+        pending = voice.scheduled_voice_provisioning
+        if pending is not None and pending.app_id:
+            app += f" (pending: {pending.app_id}, {pending.status or 'waiting'})"
         lines.append(f"Voice: {voice.type or '?'}, app {app}")
     lines.append(f"Callback URL: {active.callback_url or 'none'}")
     if active.expire_at is not None:

@@ -17,6 +17,7 @@ from bot.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
+from bot.number_change_text import active_lines
 from bot.sinch.client import SinchClient
 from bot.sinch.models import RentRequest, SmsConfiguration, VoiceConfiguration
 from tests.fakes import FakeClock
@@ -43,7 +44,16 @@ ACTIVE = {
             "lastUpdatedTime": "2024-06-06T14:42:42.677575Z",
         },
     },
-    "voiceConfiguration": {"type": "RTC", "appId": "app-1", "lastUpdatedTime": None},
+    "voiceConfiguration": {
+        "type": "RTC",
+        "appId": "",
+        "lastUpdatedTime": None,
+        "scheduledVoiceProvisioning": {
+            "appId": "app-1",
+            "status": "WAITING",
+            "lastUpdatedTime": "2024-06-06T14:42:42.677575Z",
+        },
+    },
     "callbackUrl": "https://hooks.example.test/n",
 }
 
@@ -81,6 +91,10 @@ async def test_rent_posts_the_configuration_once_and_parses_the_active_number(
     assert active.sms_configuration.scheduled_provisioning is not None
     assert active.sms_configuration.scheduled_provisioning.status == "WAITING"
     assert active.callback_url == "https://hooks.example.test/n"
+    # Right after a rent the requested configuration waits in scheduled*Provisioning.
+    lines = "\n".join(active_lines(active))
+    assert "SMS service plan: none (pending: SpaceMonkeySquadron, WAITING)" in lines
+    assert "Voice: RTC, app none (pending: app-1, WAITING)" in lines
 
 
 @pytest.mark.parametrize(
