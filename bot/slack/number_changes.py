@@ -300,7 +300,8 @@ class NumberChangeFlow:
         elif refusal is None and not self.policy.may_request(user_id):
             refusal = cb.render_not_allowed(self._d.access_contact)
         if refusal is not None:
-            self._record("request", request, requester=user_id, outcome="not_permitted")
+            outcome = "disabled" if not self.policy.enabled else "not_permitted"
+            self._record("request", request, requester=user_id, outcome=outcome)
             await self._reply(body, refusal, replace=False)
             return
         key = f"request:{request.id}"
