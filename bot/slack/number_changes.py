@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.commands.number_change import NumberCommand
 from bot.errors import CommandError, SinchError
 from bot.number_change_text import active_lines, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy
+from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
 from bot.ratelimit import UserRateLimiter
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
@@ -244,15 +244,19 @@ class NumberChangeFlow:
         finish("confirm_shown")
 
     async def _rent_refusal(
-        self, number: str, offer: AvailableNumber | None
+        self, number: str, offer: AvailableNumber | None, *, seen: Money | None = None
     ) -> ChangeResult | None:
-        """Why a rent would not go ahead now (not for rent, over the ceiling), else None."""
+        """Why a rent would not go ahead now (not for rent, over the ceiling, dearer than the
+        price the requester saw), else None."""
         if offer is None:
             held = await self._d.changes.show(number)
             outcome: Outcome = "already_rented" if held is not None else "not_available"
             return ChangeResult("rent", number, outcome, active=held)
         if not self.policy.within_ceiling(offer.monthly_price):
             return ChangeResult("rent", number, "over_ceiling", price=offer.monthly_price)
+        price = offer.monthly_price
+        if seen is not None and price is not None and dearer_than(price, seen):
+            return ChangeResult("rent", number, "price_changed", price=price)
         return None
 
     # --- Rent / Confirm / Cancel clicks ---------------------------------------------------
@@ -353,7 +357,7 @@ class NumberChangeFlow:
         try:
             if request.action == "rent":
                 offer = await self._d.changes.quote(request.number)
-                refusal = await self._rent_refusal(request.number, offer)
+                refusal = await self._rent_refusal(request.number, offer, seen=request.price)
                 if refusal is not None:
                     self._record("request", request, requester=user_id, outcome=refusal.outcome)
                     ceiling = self.policy.max_monthly_price

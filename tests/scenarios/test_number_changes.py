@@ -570,3 +570,16 @@ async def test_release_with_approval(make_bot: MakeBot, sinch: FakeNumbers) -> N
     final = (await bot.slack.wait_for_api_calls("chat.update", 2))[-1]
     assert f"Released {SHOWN}" in text_of(final)
     assert sinch.release.call_count == 1
+
+
+async def test_a_price_rise_before_the_request_is_posted_stops_it(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**APPROVALS)
+    question = await ask(bot, f"rent {NUMBER}")
+    sinch.set_price(NUMBER, "2.00")  # the requester confirmed USD 0.80
+    value = button(question, "numbers_change_confirm")["value"]
+    await click(bot, "numbers_change_confirm", value, "q")
+    assert "rose to USD 2.00" in text_of(await next_message(bot, 1))
+    assert "chat.postMessage" not in bot.slack.api_calls
+    assert not sinch.rent.called
