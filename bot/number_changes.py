@@ -243,10 +243,7 @@ class NumberChanges:
             return result("price_unknown")
         if not self.policy.within_ceiling(price):
             return result("over_ceiling", price=price)
-        if approved_price is not None and (
-            price.currency_code != approved_price.currency_code
-            or price.amount > approved_price.amount
-        ):
+        if approved_price is not None and dearer_than(price, approved_price):
             return result("price_changed", price=price)
         try:
             active = await self._client.rent_number(
@@ -311,6 +308,11 @@ class NumberChanges:
                 return result("released", active=after, price=held.money)
             return result("not_released", active=after, price=held.money, error=err)
         return result("released", active=active, price=held.money)
+
+
+def dearer_than(price: Money, seen: Money) -> bool:
+    """Whether ``price`` is more than the price someone agreed to (another currency counts)."""
+    return price.currency_code != seen.currency_code or price.amount > seen.amount
 
 
 def _unclear(err: SinchError) -> bool:
