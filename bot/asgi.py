@@ -27,6 +27,7 @@ from bot.slack.home import HomeStatus
 from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
 from bot.slack.token_check import SlackTokenCheck
+from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 
 log = logging.getLogger(__name__)
 
@@ -56,19 +57,33 @@ def create_app(
     runtime = runtime or build_runtime(settings)
     sender = ResponseSender(clock=runtime.clock)
     inflight = InflightCommands()
+    access = AccessPolicy.from_strings(
+        settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
+    )
+    limiter = UserRateLimiter(per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock)
+    number_changes = NumberChangeFlow(
+        ChangeDeps(
+            changes=runtime.changes,
+            sender=sender,
+            clock=runtime.clock,
+            access=access,
+            limiter=limiter,
+            access_contact=settings.access_contact,
+            sandbox=answers_from_sandbox(settings),
+            observe=runtime.metrics.observe_number_change,
+        ),
+        inflight.spawn,
+    )
     deps = CommandDeps(
         service=runtime.service,
         sender=sender,
         clock=runtime.clock,
-        access=AccessPolicy.from_strings(
-            settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
-        ),
-        limiter=UserRateLimiter(
-            per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock
-        ),
+        access=access,
+        limiter=limiter,
         access_contact=settings.access_contact,
         sandbox=answers_from_sandbox(settings),
         observe=runtime.metrics.observe_command,
+        number_changes=number_changes,
     )
     provider = runtime.provider
 

@@ -79,3 +79,31 @@ def audit_command(
             }
         },
     )
+
+
+def audit_number_change(
+    *,
+    event: str,
+    action: str,
+    number: str,
+    requester: str | None,
+    approver: str | None = None,
+    monthly_price: str | None = None,
+    outcome: str,
+) -> None:
+    """One line per rent/release request, approval, denial and outcome (IDs, never names)."""
+    log.info(
+        "number_change",
+        extra={
+            "audit": {
+                "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "event": event,
+                "action": action,
+                "number": sanitize_text(number),
+                "requester": requester,
+                "approver": approver,
+                "monthly_price": monthly_price,
+                "outcome": outcome,
+            }
+        },
+    )

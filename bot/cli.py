@@ -13,6 +13,7 @@ import re
 import sys
 from collections.abc import Sequence
 
+from bot import cli_numbers
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import parse_command
 from bot.config import Settings, load_settings
@@ -59,6 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     lookup("regions", "list regions where numbers are available", "[TYPE]")
     lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
+    cli_numbers.add_parsers(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -80,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         settings = load_settings(**overrides)
         if args.command == "serve":
             return _run_serve(settings)
+        if args.command in cli_numbers.COMMANDS:
+            return _run_number_command(args, settings)
         query = _query(args.command, args.words)
         settings.require("cli")
         # The outcome is the one line printed below; logs only when asked for.
@@ -131,6 +135,17 @@ async def _lookup(settings: Settings, query: Query) -> Result:
             return await runtime.service.active_all(query.region, query.type)
         return await runtime.service.run(query)
     raise AssertionError("unreachable")
+
+
+def _run_number_command(args: argparse.Namespace, settings: Settings) -> int:
+    """show / rent / release: errors propagate to main()'s one-line handling."""
+    phone = cli_numbers.check(args, settings, stdin=sys.stdin)
+    settings.require("cli")
+    level = settings.log_level if args.verbose else "CRITICAL"
+    configure_logging(level, secrets=secret_values(settings), json_lines=False)
+    return asyncio.run(
+        cli_numbers.run(args, settings, phone, ask=cli_numbers.terminal_ask, out=sys.stdout)
+    )
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

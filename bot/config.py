@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import ipaddress
+
+
+from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -51,6 +54,20 @@ class Settings(BaseSettings):
     # Seconds identical searches are served from cache (0 disables).
     search_cache_ttl: float = Field(default=30.0, ge=0)
 
+    # Renting and releasing numbers (off by default; README "Renting and releasing").
+    rent_enabled: bool = False
+    # Comma-separated Slack user IDs who may request a rent or release; empty = nobody.
+    rent_allowed_user_ids: str = ""
+    # When set, every rent/release needs one of them (never the requester) to approve.
+    rent_approver_ids: str = ""
+    rent_approval_channel: str | None = None
+    # A rent whose monthly price (account currency) is higher is refused.
+    rent_max_monthly_price: Decimal = Field(default=Decimal("10"), ge=0, allow_inf_nan=False)
+    # Sent with each rent when set.
+    sms_service_plan_id: str | None = None
+    voice_app_id: str | None = None
+    number_callback_url: str | None = None
+
     log_level: str = "INFO"
 
     @field_validator("sinch_auth_url", "sinch_numbers_url", "slack_api_url")
@@ -90,6 +107,8 @@ class Settings(BaseSettings):
             # HTTP mode verifies every request's signature; Socket Mode has none to verify.
             if not _filled(self.slack_app_token) and not _filled(self.slack_signing_secret):
                 missing.append("SLACK_SIGNING_SECRET")
+        if mode == "serve":
+            _check_approvals(self)
         if missing:
             hint = (
                 "set them in the environment or in .env"
@@ -127,6 +146,34 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _check_approvals(settings: Settings) -> None:
+    """Approvers without a channel to ask them in would leave every request stuck."""
+    approvers = [p for p in settings.rent_approver_ids.split(",") if p.strip()]
+    channel = (settings.rent_approval_channel or "").strip()
+    if approvers and not channel:
+        raise ConfigError(
+            "RENT_APPROVER_IDS is set but RENT_APPROVAL_CHANNEL is not: approval requests are"
+            " posted to that channel (set it to a channel ID such as C0123ABCD, and invite the"
+            " bot there)",
+            names=["RENT_APPROVAL_CHANNEL"],
+        )
+    users = {p.strip() for p in settings.allowed_user_ids.split(",") if p.strip()}
+    outside = sorted({p.strip() for p in approvers} - users) if users else []
+    if outside:
+        raise ConfigError(
+            "every RENT_APPROVER_IDS user must also be in ALLOWED_USER_IDS (when that is set),"
+            f" or they could not click Approve: add {', '.join(outside)}",
+            names=["RENT_APPROVER_IDS", "ALLOWED_USER_IDS"],
+        )
+    allowed = {p.strip() for p in settings.allowed_channel_ids.split(",") if p.strip()}
+    if approvers and allowed and channel not in allowed:
+        raise ConfigError(
+            "RENT_APPROVAL_CHANNEL is not in ALLOWED_CHANNEL_IDS, so approvers could not click"
+            " Approve there: add it to ALLOWED_CHANNEL_IDS",
+            names=["RENT_APPROVAL_CHANNEL", "ALLOWED_CHANNEL_IDS"],
+        )
 
 
 def _filled(value: str | SecretStr | None) -> bool:

@@ -68,6 +68,15 @@ class Metrics:
             "Seconds until the held Sinch token expires (-1 when none is held)",
             registry=self.registry,
         )
+        self.number_changes = Counter(
+            "numbers_bot_number_changes",
+            "Rent/release requests, approvals, denials and outcomes, by action and outcome",
+            ["action", "outcome"],
+            registry=self.registry,
+        )
+
+    def observe_number_change(self, action: str, outcome: str) -> None:
+        self.number_changes.labels(action, outcome).inc()
 
     def observe_command(self, kind: str, outcome: str, seconds: float) -> None:
         self.commands.labels(kind, outcome).inc()

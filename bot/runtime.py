@@ -13,6 +13,7 @@ from bot.audit import count_sinch_call
 from bot.clock import Clock, MonotonicClock
 from bot.config import Settings
 from bot.metrics import Metrics
+from bot.number_changes import NumberChanges, RentConfig, RentPolicy
 from bot.search_cache import SearchCache
 from bot.service import NumbersService
 from bot.sinch.aiohttp_transport import AiohttpTransport
@@ -42,6 +43,7 @@ class Runtime:
     service: NumbersService
     cache: SearchCache[tuple[AvailableNumber, ...]]
     metrics: Metrics
+    changes: NumberChanges
     _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
@@ -120,6 +122,11 @@ def build_runtime(
         ttl=settings.search_cache_ttl, clock=clock
     )
     service = NumbersService(client=client, cache=cache)
+    changes = NumberChanges(
+        client=client,
+        policy=RentPolicy.from_settings(settings),
+        config=RentConfig.from_settings(settings),
+    )
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(
@@ -130,5 +137,6 @@ def build_runtime(
         service=service,
         cache=cache,
         metrics=metrics,
+        changes=changes,
         _http=[numbers_http, token_http],
     )

@@ -174,6 +174,19 @@ class SlackStub:
                 await self._arrived.wait_for(lambda: method in self.api_calls)
         return self.api_bodies[self.api_calls.index(method)]
 
+    async def wait_for_api_calls(
+        self, method: str, count: int = 1, timeout: float = 10.0
+    ) -> list[dict[str, Any]]:
+        """Wait until ``method`` was called ``count`` times; returns those calls' bodies."""
+
+        def bodies() -> list[dict[str, Any]]:
+            return [b for m, b in zip(self.api_calls, self.api_bodies, strict=False) if m == method]
+
+        async with asyncio.timeout(timeout):
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(bodies()) >= count)
+        return bodies()
+
     async def wait_for_socket_ack(self, timeout: float = 10.0) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
             async with self._arrived:

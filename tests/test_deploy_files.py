@@ -41,7 +41,9 @@ def test_manifest_declares_the_command_with_the_events_url() -> None:
 
 def test_manifest_asks_for_the_least_scope_and_enables_the_buttons() -> None:
     data = manifest()
-    assert data["oauth_config"]["scopes"]["bot"] == ["commands"]
+    # chat:write only for renting and releasing: approval requests, their updates and DMs.
+    assert data["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
+    assert data["features"]["app_home"]["messages_tab_enabled"] is True
     interactivity = data["settings"]["interactivity"]
     assert interactivity == {
         "is_enabled": True,

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 import phonenumbers
 
+from bot.commands.number_change import USAGE_LINES as NUMBER_USAGE_LINES
 from bot.commands.regions import (
     describe_suggestions,
     display_word,
@@ -57,6 +58,7 @@ USAGE = "\n".join(
         f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
         f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
         f"`{COMMAND} active [REGION] [TYPE]`: numbers this project rents",
+        *NUMBER_USAGE_LINES,
         f"`{COMMAND} help`: this message",
     ]
 )

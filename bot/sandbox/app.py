@@ -6,6 +6,7 @@ import asyncio
 import base64
 import binascii
 import contextlib
+import inspect
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -20,6 +21,7 @@ from starlette.types import Receive, Scope, Send
 from bot.sandbox.connections import ConnectionRegistry
 from bot.sandbox.control import control_routes
 from bot.sandbox.queries import InvalidArgument, list_active, list_regions, search_available
+from bot.sandbox.rentals import SandboxApiError
 from bot.sandbox.state import FaultTarget, SandboxState
 
 _PROJECT_PATH = "/v1/projects/{project_id}"
@@ -54,6 +56,7 @@ _REJECTED = 'Bearer error="invalid_token", error_description="unknown or revoked
 _NO_TOKEN = 'Bearer realm="sinch"'
 
 Endpoint = Callable[[Request], Awaitable[Response]]
+Answer = Callable[[Request], dict[str, object] | Awaitable[dict[str, object]]]
 
 
 def api_error(
@@ -173,7 +176,7 @@ class _Handlers:
 
     # Numbers API
 
-    def numbers(self, endpoint: str, answer: Callable[[Request], dict[str, object]]) -> Endpoint:
+    def numbers(self, endpoint: str, answer: Answer) -> Endpoint:
         async def handle(request: Request) -> Response:
             self.state.count_numbers_call(endpoint)
             await self.pause(self.state.config.latency)
@@ -200,7 +203,12 @@ class _Handlers:
                     ],
                 )
             try:
-                return JSONResponse(answer(request))
+                body = answer(request)
+                if inspect.isawaitable(body):
+                    body = await body
+                return JSONResponse(body)
+            except SandboxApiError as exc:
+                return api_error(exc.status, exc.message, details=exc.details)
             except InvalidArgument as exc:
                 violations = [
                     {"field": v.field, "description": v.description} for v in exc.violations
@@ -267,8 +275,59 @@ def create_app(
             state.catalog, request.query_params, project_id=state.project_id, today=state.today
         )
 
+    def number_of(request: Request) -> str:
+        return str(request.path_params["phone_number"])
+
+    def answer_available_number(request: Request) -> dict[str, object]:
+        return state.rentals.available(state.catalog, number_of(request))
+
+    def answer_active_number(request: Request) -> dict[str, object]:
+        return state.rentals.active(
+            state.catalog, number_of(request), state.project_id, state.today
+        )
+
+    async def answer_rent(request: Request) -> dict[str, object]:
+        state.catalog, answer = state.rentals.rent(
+            state.catalog,
+            number_of(request),
+            await request.body(),
+            project_id=state.project_id,
+            today=state.today,
+        )
+        # Committed above: a delay here is a rent whose answer the client never sees.
+        await handlers.pause(answer.delay)
+        return answer.body
+
+    async def answer_release(request: Request) -> dict[str, object]:
+        state.catalog, body = state.rentals.release(
+            state.catalog, number_of(request), project_id=state.project_id, today=state.today
+        )
+        return body
+
+    available_one = f"{_PROJECT_PATH}/availableNumbers/{{phone_number}}"
+    active_one = f"{_PROJECT_PATH}/activeNumbers/{{phone_number}}"
     routes = [
         Route("/oauth2/token", handlers.token, methods=["POST"]),
+        Route(
+            available_one + ":rent",
+            handlers.numbers("rent", answer_rent),
+            methods=["POST"],
+        ),
+        Route(
+            active_one + ":release",
+            handlers.numbers("release", answer_release),
+            methods=["POST"],
+        ),
+        Route(
+            available_one,
+            handlers.numbers("availableNumber", answer_available_number),
+            methods=["GET"],
+        ),
+        Route(
+            active_one,
+            handlers.numbers("activeNumber", answer_active_number),
+            methods=["GET"],
+        ),
         Route(
             f"{_PROJECT_PATH}/availableNumbers",
             handlers.numbers("availableNumbers", answer_search),

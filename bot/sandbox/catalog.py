@@ -77,6 +77,11 @@ class Rental:
     monthly_price: str
     display_name: str | None
     charge_day: int  # day of the month the rent is charged, 1..28
+    # Set by rents and releases during a sandbox run (bot.sandbox.rentals).
+    expire_at: date | None = None
+    sms_service_plan_id: str = ""
+    voice_app_id: str = ""
+    callback_url: str = ""
 
     def next_charge_date(self, today: date) -> date:
         this_month = today.replace(day=self.charge_day)
@@ -97,15 +102,20 @@ class Rental:
             "paymentIntervalMonths": 1,
             # RFC 3339 with microseconds, as Sinch writes it.
             "nextChargeDate": f"{charge.isoformat()}T09:00:00.000000Z",
-            "callbackUrl": "",
+            "callbackUrl": self.callback_url,
         }
+        if self.expire_at is not None:
+            wire["expireAt"] = f"{self.expire_at.isoformat()}T09:00:00.000000Z"
         # Sinch omits null fields, so a number without a name has no displayName key.
         if self.display_name is not None:
             wire["displayName"] = self.display_name
         if Capability.SMS.value in self.capabilities:
-            wire["smsConfiguration"] = {"servicePlanId": "", "campaignId": ""}
+            wire["smsConfiguration"] = {
+                "servicePlanId": self.sms_service_plan_id,
+                "campaignId": "",
+            }
         if Capability.VOICE.value in self.capabilities:
-            wire["voiceConfiguration"] = {"type": "RTC", "appId": ""}
+            wire["voiceConfiguration"] = {"type": "RTC", "appId": self.voice_app_id}
         return wire
 
 

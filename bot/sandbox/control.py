@@ -7,6 +7,9 @@
   nothing queued.
 - ``DELETE /_sandbox/faults``: drop every queued fault. 204.
 - ``POST /_sandbox/revoke``: revoke every token; answers ``{"revoked": n}``.
+- ``POST /_sandbox/rent_faults``: ``{"kind": "timeout_after_commit" | "trial_account" |
+  "no_credit", "delay": seconds}`` for the next rent (a list: the next ones, in order). 201.
+- ``GET /_sandbox/rentals``: how many rents and releases the sandbox committed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.sandbox.rentals import DEFAULT_COMMIT_DELAY, RentFault
 from bot.sandbox.state import Fault, FaultTarget, SandboxState
 
 _FAULT_FIELDS = frozenset(
@@ -51,7 +55,23 @@ def control_routes(state: SandboxState) -> list[Route]:
     async def revoke(request: Request) -> Response:
         return JSONResponse({"revoked": state.revoke_all_tokens()})
 
+    async def add_rent_faults(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+            items = payload if isinstance(payload, list) else [payload]
+            parsed = [parse_rent_fault(item) for item in items]
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc))
+        for fault in parsed:
+            state.rentals.add_fault(fault)
+        return JSONResponse({"pending_rent_faults": len(state.rentals.faults)}, status_code=201)
+
+    async def rentals(request: Request) -> Response:
+        return JSONResponse({"rents": state.rentals.rents, "releases": state.rentals.releases})
+
     return [
+        Route("/_sandbox/rent_faults", add_rent_faults, methods=["POST"]),
+        Route("/_sandbox/rentals", rentals, methods=["GET"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/faults", add_faults, methods=["POST"]),
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),
@@ -85,6 +105,19 @@ def parse_fault(item: object) -> tuple[FaultTarget, Fault]:
         reset_connection=reset,
     )
     return target, fault
+
+
+def parse_rent_fault(item: object) -> RentFault:
+    if not isinstance(item, dict):
+        raise TypeError("each rent fault must be a JSON object")
+    unknown = set(item) - {"kind", "delay"}
+    if unknown:
+        raise ValueError(f"unknown rent fault fields: {', '.join(sorted(unknown))}")
+    delay = _number(item, "delay")
+    return RentFault(
+        kind=item.get("kind"),  # type: ignore[arg-type]  # RentFault checks it
+        delay=DEFAULT_COMMIT_DELAY if delay is None else delay,
+    )
 
 
 def _integer(item: dict[str, Any], name: str) -> int | None:

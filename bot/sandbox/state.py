@@ -12,6 +12,7 @@ from typing import Literal
 
 from bot.clock import Clock, MonotonicClock
 from bot.sandbox.catalog import CATALOG, Catalog
+from bot.sandbox.rentals import Rentals
 
 # Public and fictional on purpose: they unlock nothing but this sandbox.
 SANDBOX_PROJECT_ID = "sandbox-project"
@@ -94,7 +95,9 @@ class SandboxState:
         today: date | None = None,
     ) -> None:
         self.config = config or SandboxConfig()
+        # Replaced (never mutated) by rents and releases: see bot.sandbox.rentals.
         self.catalog = catalog
+        self.rentals = Rentals()
         self.project_id = SANDBOX_PROJECT_ID
         # Charge dates of rented numbers are computed from this day.
         self.today = today or datetime.now(UTC).date()

@@ -1,4 +1,7 @@
-"""SinchClient: the read-only Numbers API calls, with error mapping and budgeted retries."""
+"""SinchClient: the Numbers API calls, with error mapping and budgeted retries.
+
+Reads are retried within a budget; rent and release are sent exactly once (see ``_post_once``).
+"""
 
 from __future__ import annotations
 
@@ -37,12 +40,21 @@ from bot.sinch.models import (
     AvailableNumbersResponse,
     AvailableRegion,
     AvailableRegionsResponse,
+    RentRequest,
 )
 from bot.sinch.retry import backoff_delay, parse_retry_after
 
 _log = logging.getLogger(__name__)
 
-Endpoint = Literal["available_numbers", "available_regions", "active_numbers"]
+Endpoint = Literal[
+    "available_numbers",
+    "available_regions",
+    "active_numbers",
+    "available_number",
+    "active_number",
+    "rent",
+    "release",
+]
 # on_call(endpoint, outcome, seconds): outcome is the HTTP status as a string, or one of
 # "timeout", "connection_error", "auth_error", "cancelled".
 OnCall = Callable[[str, str, float], None]
@@ -64,6 +76,8 @@ _STATUS_ERRORS: Final[dict[int, type[SinchApiError]]] = {
     429: SinchRateLimitedError,
 }
 _WHITESPACE = re.compile(r"\s+")
+# What may go into a path: the number is part of the resource name, so nothing else may be.
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
 
 
 class _BudgetSpent(Exception):
@@ -196,6 +210,55 @@ class SinchClient:
         _log.warning("stopped listing active numbers after %d pages; more remain", max_pages)
         return tuple(numbers)
 
+    async def available_number(self, phone_number: str) -> AvailableNumber:
+        """One number that is for rent (its current prices); SinchNotFoundError when it is not."""
+        return await self._get(
+            "available_number",
+            f"availableNumbers/{_path_number(phone_number)}",
+            [],
+            AvailableNumber,
+        )
+
+    async def active_number(self, phone_number: str) -> ActiveNumber:
+        """One number this project rents; SinchNotFoundError when it does not."""
+        return await self._get(
+            "active_number", f"activeNumbers/{_path_number(phone_number)}", [], ActiveNumber
+        )
+
+    async def rent_number(self, phone_number: str, request: RentRequest) -> ActiveNumber:
+        """Rent ``phone_number``: ONE attempt, never retried (it costs money, and is not
+        idempotent). A timeout, connection error or 5xx means "unknown": read the number back."""
+        resource = f"availableNumbers/{_path_number(phone_number)}:rent"
+        body = request.model_dump(by_alias=True, exclude_none=True)
+        return await self._post_once("rent", resource, body, ActiveNumber)
+
+    async def release_number(self, phone_number: str) -> ActiveNumber:
+        """Release ``phone_number`` (it stays active until ``expireAt``): ONE attempt."""
+        resource = f"activeNumbers/{_path_number(phone_number)}:release"
+        return await self._post_once("release", resource, None, ActiveNumber)
+
+    async def _post_once(
+        self,
+        endpoint: Endpoint,
+        resource: str,
+        body: dict[str, Any] | None,
+        model: type[_Model],
+    ) -> _Model:
+        """A POST that changes what the project rents: sent once, whatever happens.
+
+        The caller decides what an error means; a 401 may still be resent once by SinchAuth,
+        which is safe because Sinch did not act on a request it refused to authenticate.
+        """
+        path = f"{self._prefix}/{resource}"
+        deadline = self._clock.now() + self._budget
+        try:
+            response = await self._attempt(endpoint, path, [], deadline, method="POST", body=body)
+        except _BudgetSpent:
+            raise SinchTimeoutError(
+                f"Sinch did not answer {endpoint} within the {self._budget:g} s budget"
+            ) from None
+        return _parse(endpoint, response, model)
+
     async def _get(
         self, endpoint: Endpoint, resource: str, params: _Params, model: type[_Model]
     ) -> _Model:
@@ -228,9 +291,16 @@ class SinchClient:
             return _parse(endpoint, response, model)
 
     async def _attempt(
-        self, endpoint: Endpoint, path: str, params: _Params, deadline: float
+        self,
+        endpoint: Endpoint,
+        path: str,
+        params: _Params,
+        deadline: float,
+        *,
+        method: str = "GET",
+        body: dict[str, Any] | None = None,
     ) -> httpx.Response:
-        """Send the GET once; return a 2xx response or raise the mapped error."""
+        """Send the request once; return a 2xx response or raise the mapped error."""
         started = self._clock.now()
         outcome = "cancelled"
         # Bound the whole attempt (token wait, connect, read) by what is left of the budget:
@@ -239,7 +309,10 @@ class SinchClient:
         try:
             try:
                 async with scope:
-                    response = await self._http.get(path, params=params)
+                    if method == "GET":
+                        response = await self._http.get(path, params=params)
+                    else:
+                        response = await self._http.request(method, path, json=body)
             except TimeoutError as exc:
                 outcome = "timeout"
                 if scope.expired():
@@ -291,6 +364,13 @@ class SinchClient:
         if delay >= deadline - self._clock.now():
             return None
         return delay
+
+
+def _path_number(phone_number: str) -> str:
+    """The number as a path segment; refuses anything but E.164 (callers validate first)."""
+    if not _E164.fullmatch(phone_number):
+        raise ValueError("phone_number must be in E.164 form, e.g. +12065550100")
+    return phone_number
 
 
 def _parse(endpoint: Endpoint, response: httpx.Response, model: type[_Model]) -> _Model:

@@ -47,6 +47,32 @@ class AvailableRegionsResponse(_Wire):
     available_regions: tuple[AvailableRegion, ...] = ()
 
 
+class SmsConfiguration(_Wire):
+    service_plan_id: str | None = None
+    campaign_id: str | None = None
+
+
+class VoiceConfiguration(_Wire):
+    # RTC, EST or FAX; RTC when an appId is given.
+    type: str | None = None
+    app_id: str | None = None
+
+
+class ScheduledProvisioning(_Wire):
+    # Right after a rent the requested configuration waits here ("WAITING") until applied.
+    service_plan_id: str | None = None
+    app_id: str | None = None
+    status: str | None = None
+
+
+class ActiveSmsConfiguration(SmsConfiguration):
+    scheduled_provisioning: ScheduledProvisioning | None = None
+
+
+class ActiveVoiceConfiguration(VoiceConfiguration):
+    scheduled_voice_provisioning: ScheduledProvisioning | None = None
+
+
 class ActiveNumber(_Wire):
     phone_number: str
     region_code: str = ""
@@ -57,6 +83,17 @@ class ActiveNumber(_Wire):
     payment_interval_months: int | None = None
     next_charge_date: datetime | None = None
     expire_at: datetime | None = None
+    sms_configuration: ActiveSmsConfiguration | None = None
+    voice_configuration: ActiveVoiceConfiguration | None = None
+    callback_url: str | None = None
+
+
+class RentRequest(_Wire):
+    """The body of ``:rent``; every field optional, and unset ones are not sent."""
+
+    sms_configuration: SmsConfiguration | None = None
+    voice_configuration: VoiceConfiguration | None = None
+    callback_url: str | None = None
 
 
 class ActiveNumbersPage(_Wire):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -244,8 +244,12 @@ def render_search(
     sandbox: bool = False,
     shareable: bool = True,
     shared_by: str | None = None,
+    accessory: Callable[[AvailableNumber], Block | None] | None = None,
 ) -> Message:
-    """Available numbers: one compact section each, a footer, and a Share button."""
+    """Available numbers: one compact section each, a footer, and a Share button.
+
+    ``accessory`` gives each number's section a button (the Rent button), or None for none.
+    """
     query = result.query
     type_name, name = _TYPE_NAMES[query.type], region_name(query.region)
     place = escape(name)
@@ -266,7 +270,7 @@ def render_search(
     footer = _search_footer(result, with_command=shared_by is None)
     with_button = shareable and shared_by is None
     budget = MAX_BLOCKS - len(blocks) - 1 - int(with_button) - 1
-    blocks += [_section(_available_text(n)) for n in shown[:budget]]
+    blocks += [_with_accessory(_section(_available_text(n)), n, accessory) for n in shown[:budget]]
     if len(shown) > budget:
         blocks.append(_context(f"…and {len(shown) - budget} more not shown."))
     blocks.append(footer)
@@ -278,6 +282,15 @@ def render_search(
     count = len(shown)
     noun = "number" if count == 1 else "numbers"
     return _message(f"{count} available {type_name} {noun} in {place}", blocks)
+
+
+def _with_accessory(
+    block: Block,
+    number: AvailableNumber,
+    accessory: Callable[[AvailableNumber], Block | None] | None,
+) -> Block:
+    element = accessory(number) if accessory is not None else None
+    return block if element is None else {**block, "accessory": element}
 
 
 def _available_text(number: AvailableNumber) -> str:

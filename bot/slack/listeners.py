@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 
 from bot.audit import CommandTrace, audit_command, start_trace
 from bot.clock import Clock
+from bot.commands.number_change import parse_number_command
 from bot.commands.parser import COMMAND, parse_command
 from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, SinchError, SinchTimeoutError
@@ -28,6 +29,7 @@ from bot.service import NumbersService
 from bot.slack import blocks
 from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
+from bot.slack.number_changes import NumberChangeFlow
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ class CommandDeps:
     sandbox: bool = False
     # Called as observe(kind, outcome, seconds) once per command (metrics).
     observe: Observer | None = None
+    # rent / release / show NUMBER, and the Rent button on search results.
+    number_changes: NumberChangeFlow | None = None
 
 
 class InflightCommands:
@@ -156,6 +160,8 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     app.command(COMMAND)(handler.on_command)
     app.action(blocks.SHARE_ACTION)(handler.on_share)
     app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
+    if deps.number_changes is not None:
+        deps.number_changes.register(app)
 
 
 class NumbersHandler:
@@ -180,10 +186,15 @@ class NumbersHandler:
             await ack(**refusal[0])
             return audit.finish(outcome=refusal[1])
         try:
-            query = parse_command(text)
+            number_command = parse_number_command(text)
+            query = parse_command(text) if number_command is None else HelpQuery()
         except CommandError as err:
             await ack(**blocks.render_command_error(err))
             return audit.finish(outcome="bad_input")
+        if number_command is not None and self._d.number_changes is not None:
+            audit.kind = number_command.action
+            finish = lambda outcome: audit.finish(outcome=outcome)  # noqa: E731
+            return await self._d.number_changes.on_command(ack, command, number_command, finish)
         audit.kind = kind_of(query)
         if isinstance(query, HelpQuery):
             await ack(**blocks.render_help())
@@ -231,12 +242,19 @@ class NumbersHandler:
         await self._d.sender.send(response_url, message)
 
     async def _lookup(self, query: Query, response_url: str, audit: _CommandAudit) -> None:
-        message, outcome, result = await self._answer(query, audit.started)
+        viewer = str(audit.ids["user_id"] or "")
+        message, outcome, result = await self._answer(query, audit.started, viewer=viewer)
         await self._d.sender.send(response_url, message)
         audit.finish(outcome=outcome, count=None if result is None else result_count(result))
 
     async def _answer(
-        self, query: Query, started: float, *, shared_by: str | None = None, page: int = 1
+        self,
+        query: Query,
+        started: float,
+        *,
+        shared_by: str | None = None,
+        page: int = 1,
+        viewer: str | None = None,
     ) -> tuple[Message, str, Result | None]:
         """Run the query within the command's budget and render the outcome, whatever it is."""
         remaining = max(0.5, ANSWER_BUDGET - (self._d.clock.now() - started))
@@ -255,13 +273,23 @@ class NumbersHandler:
         except Exception:
             log.exception("unexpected error while answering a command")
             return blocks.render_internal_error(), "internal_error", None
-        return self._render(result, shared_by=shared_by, page=page), "ok", result
+        message = self._render(result, shared_by=shared_by, page=page, viewer=viewer)
+        return message, "ok", result
 
-    def _render(self, result: Result, *, shared_by: str | None, page: int) -> Message:
+    def _render(
+        self, result: Result, *, shared_by: str | None, page: int, viewer: str | None = None
+    ) -> Message:
         sandbox = self._d.sandbox
         if isinstance(result, SearchResult):
+            # Rent buttons only in the viewer's own ephemeral copy, never in a shared one.
+            flow = self._d.number_changes
+            rent = flow.rent_accessory(viewer) if flow and viewer and not shared_by else None
             return blocks.render_search(
-                result, sandbox=sandbox, shareable=shared_by is None, shared_by=shared_by
+                result,
+                sandbox=sandbox,
+                shareable=shared_by is None,
+                shared_by=shared_by,
+                accessory=rent,
             )
         if isinstance(result, RegionsResult):
             return blocks.render_regions(result, sandbox=sandbox)

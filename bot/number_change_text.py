@@ -1,0 +1,137 @@
+"""Plain-text sentences for rent/release outcomes and `show`: shared by Slack and the CLI (pure).
+
+Slack escapes these before putting them in mrkdwn; the CLI prints them as they are.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from bot.number_changes import ChangeResult
+from bot.phone import format_international
+from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+
+
+def money(value: Money | None) -> str:
+    """``USD 0.80``: two decimals at least, all of them when finer; the code as Sinch gave it."""
+    if value is None:
+        return "unknown price"
+    amount = value.amount
+    try:
+        cents = amount.quantize(Decimal("0.01"))
+        text = f"{cents:f}" if cents == amount else f"{amount.normalize():f}"
+    except InvalidOperation:
+        text = str(amount)
+    return f"{value.currency_code[:12]} {text}"
+
+
+def number(phone: str) -> str:
+    return format_international(phone) or phone
+
+
+def _until(active: ActiveNumber | None) -> str:
+    if active is None or active.expire_at is None:
+        return ""
+    return f"; it stays active until {active.expire_at.date().isoformat()}"
+
+
+def _said(result: ChangeResult) -> str:
+    err = result.error
+    message = getattr(err, "message", None) or (str(err) if err is not None else "")
+    return f" Sinch said: {message[:300]}" if message else ""
+
+
+def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
+    """One or two sentences that tell the truth about ``result``."""
+    n = number(result.number)
+    price = money(result.price)
+    outcome = result.outcome
+    if outcome == "rented":
+        return f"Rented {n} ({price}/month)."
+    if outcome == "already_rented":
+        return f"{n} is already rented by this project; it was not rented again."
+    if outcome == "not_available":
+        return f"Not rented: {n} is not available to rent any more."
+    if outcome == "over_ceiling":
+        limit = f" {ceiling}" if ceiling is not None else ""
+        return (
+            f"Not rented: {n} costs {price} a month, above the limit of{limit}"
+            " (RENT_MAX_MONTHLY_PRICE)."
+        )
+    if outcome == "price_changed":
+        return f"Not rented: the monthly price of {n} rose to {price} since it was approved."
+    if outcome == "price_unknown":
+        return f"Not rented: Sinch gave no monthly price for {n}."
+    if outcome == "refused":
+        verb = "rent" if result.action == "rent" else "release"
+        return f"Sinch refused to {verb} {n} (not allowed for this account).{_said(result)}"
+    if outcome == "rejected":
+        verb = "rented" if result.action == "rent" else "released"
+        return f"Not {verb}: Sinch rejected the request for {n}.{_said(result)}"
+    if outcome == "not_rented":
+        return (
+            f"Sinch did not answer the rent clearly, so the bot read the number back:"
+            f" {n} is not rented by this project."
+        )
+    if outcome == "unknown":
+        return (
+            f"Unknown: Sinch did not answer clearly and {n} could not be read back."
+            f" Check with `show {result.number}` before trying again."
+        )
+    if outcome == "released":
+        return f"Released {n}{_until(result.active)}."
+    if outcome == "already_releasing":
+        return f"{n} is already being released{_until(result.active)}."
+    if outcome == "not_held":
+        return f"Not released: this project does not rent {n}."
+    if outcome == "not_released":
+        return (
+            f"Sinch did not answer the release clearly, so the bot read the number back:"
+            f" {n} is still rented, with no release scheduled."
+        )
+    return f"Nothing was changed: the bot could not ask Sinch about {n}.{_said(result)}"
+
+
+def offer_lines(offer: AvailableNumber) -> list[str]:
+    """What a confirmation shows before renting."""
+    setup = offer.setup_price
+    lines = [
+        f"Monthly: {money(offer.monthly_price)}",
+        "Setup: no setup fee"
+        if setup is not None and setup.amount == 0
+        else f"Setup: {money(setup)}",
+        f"Capabilities: {', '.join(offer.capability) or 'none listed'}",
+    ]
+    if offer.supporting_documentation_required:
+        lines.append("Supporting documents are required to rent it.")
+    return lines
+
+
+def active_lines(active: ActiveNumber) -> list[str]:
+    """`show`: what the project's number looks like at Sinch."""
+    lines = [f"Number: {number(active.phone_number)}"]
+    if active.display_name:
+        lines.append(f"Name: {active.display_name[:80]}")
+    lines.append(f"Type: {active.type or 'unknown'} ({active.region_code or '?'})")
+    lines.append(f"Capabilities: {', '.join(active.capability) or 'none listed'}")
+    lines.append(f"Monthly: {money(active.money)}")
+    if active.next_charge_date is not None:
+        lines.append(f"Next charge: {active.next_charge_date.date().isoformat()}")
+    sms = active.sms_configuration
+    if sms is not None:
+        plan = sms.service_plan_id or "none"
+        pending = sms.scheduled_provisioning
+        if pending is not None and pending.service_plan_id:
+            plan += f" (pending: {pending.service_plan_id}, {pending.status or 'waiting'})"
+        lines.append(f"SMS service plan: {plan}")
+    voice = active.voice_configuration
+    if voice is not None:
+        app = voice.app_id or "none"
+        pending = voice.scheduled_voice_provisioning
+        if pending is not None and pending.app_id:
+            app += f" (pending: {pending.app_id}, {pending.status or 'waiting'})"
+        lines.append(f"Voice: {voice.type or '?'}, app {app}")
+    lines.append(f"Callback URL: {active.callback_url or 'none'}")
+    if active.expire_at is not None:
+        lines.append(f"Release pending: active until {active.expire_at.date().isoformat()}")
+    return lines

@@ -1,0 +1,544 @@
+"""The rent / release / show flow in Slack: confirmation, approvals, and exactly-once outcomes.
+
+What is guaranteed, and where:
+
+- **One process.** Each rendered request (a Rent button, a Confirm, an approval message) has an
+  id in its button value. ``RequestLedger`` lets the first click of an id through and answers
+  every later one (a double click, Slack redelivering the click, a second approver) with who
+  handled it, without calling Sinch. Different requests for the same number share one Sinch
+  operation through ``NumberChanges``' per-number single-flight.
+- **Several instances.** The ledger is per process, so two instances may each act on one click.
+  Sinch is then the guard: the second rent finds the number no longer available (404) and the
+  read-back (``GET activeNumbers/{n}``) reports "already rented by this project": at most one
+  successful rent per number, and no message that says "failed" for a rented number. What is
+  NOT guaranteed across instances: that an Approve and a Deny clicked on two instances at once
+  end in one decision (the approval message then shows whichever update Slack applied last;
+  the audit log has both lines).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.errors import SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.audit import audit_number_change, start_trace
+from bot.clock import Clock
+from bot.commands.number_change import NumberCommand
+from bot.errors import CommandError, SinchError
+from bot.number_change_text import active_lines, offer_lines
+from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
+from bot.ratelimit import UserRateLimiter
+from bot.sinch.models import AvailableNumber, Money
+from bot.slack import blocks
+from bot.slack import number_change_blocks as cb
+from bot.slack.access import AccessPolicy
+from bot.slack.delivery import ResponseSender
+
+log = logging.getLogger(__name__)
+
+Message = dict[str, Any]
+# A pending approval can be decided for a day; the ledger remembers decisions that long.
+LEDGER_WINDOW = 24 * 3600.0
+MAX_LEDGER_ENTRIES = 10_000
+
+
+class RequestLedger:
+    """Per process: which request ids were taken, by whom, and how they ended."""
+
+    def __init__(self, *, clock: Clock, window: float = LEDGER_WINDOW) -> None:
+        self._clock = clock
+        self._window = window
+        self._entries: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
+
+    def take(self, key: str, user_id: str) -> tuple[str, str] | None:
+        """Claim ``key`` for ``user_id``; None if free, else (who took it, what happened)."""
+        now = self._clock.now()
+        while self._entries and next(iter(self._entries.values()))[0] <= now:
+            self._entries.popitem(last=False)
+        taken = self._entries.get(key)
+        if taken is not None:
+            return taken[1], taken[2]
+        self._entries[key] = (now + self._window, user_id, "in progress")
+        if len(self._entries) > MAX_LEDGER_ENTRIES:
+            self._entries.popitem(last=False)
+        return None
+
+    def settle(self, key: str, summary: str) -> None:
+        if key in self._entries:
+            expires, user, _ = self._entries[key]
+            self._entries[key] = (expires, user, summary)
+
+    def release(self, key: str) -> None:
+        """Forget ``key`` (nothing happened, so the same button may be used again)."""
+        self._entries.pop(key, None)
+
+
+@dataclass
+class ChangeDeps:
+    changes: NumberChanges
+    sender: ResponseSender
+    clock: Clock
+    access: AccessPolicy
+    limiter: UserRateLimiter
+    access_contact: str
+    sandbox: bool = False
+    # observe(action, outcome): numbers_bot_number_changes_total.
+    observe: Callable[[str, str], None] | None = None
+
+
+Spawn = Callable[[Coroutine[Any, Any, None]], None]
+
+
+class NumberChangeFlow:
+    def __init__(self, deps: ChangeDeps, spawn: Spawn) -> None:
+        self._d = deps
+        self._spawn = spawn
+        self.ledger = RequestLedger(clock=deps.clock)
+
+    @property
+    def policy(self) -> RentPolicy:
+        return self._d.changes.policy
+
+    def register(self, app: AsyncApp) -> None:
+        app.action(cb.RENT_ACTION)(self.on_request)
+        app.action(cb.CONFIRM_ACTION)(self.on_request)
+        app.action(cb.CANCEL_ACTION)(self.on_cancel)
+        app.action(cb.APPROVE_ACTION)(self.on_decision)
+        app.action(cb.DENY_ACTION)(self.on_decision)
+
+    def rent_accessory(self, user_id: str) -> Callable[[AvailableNumber], dict[str, Any] | None]:
+        """The Rent button for one search result shown to ``user_id`` (None: no button)."""
+        policy = self.policy
+        if not policy.may_request(user_id):
+            return lambda _: None
+        return lambda offer: cb.rent_button(offer, policy)
+
+    # --- bookkeeping ----------------------------------------------------------------------
+
+    def _record(
+        self,
+        event: str,
+        request: cb.ChangeRequest | NumberCommand,
+        *,
+        requester: str | None,
+        outcome: str,
+        approver: str | None = None,
+        price: Money | None = None,
+    ) -> None:
+        action = request.action
+        audit_number_change(
+            event=event,
+            action=action,
+            number=request.number,
+            requester=requester,
+            approver=approver,
+            monthly_price=None if price is None else f"{price.currency_code} {price.amount}",
+            outcome=outcome,
+        )
+        if self._d.observe is not None:
+            self._d.observe(action, outcome)
+
+    def _refusal(self, body: dict[str, Any]) -> Message | None:
+        """The bot's access rules for a click: the same allowlists and limit as a command."""
+        user_id = _user(body)
+        denied = self._d.access.denial(
+            team_id=str((body.get("team") or {}).get("id") or "") or None,
+            channel_id=str((body.get("channel") or {}).get("id") or "") or None,
+            user_id=user_id or None,
+        )
+        if denied is not None:
+            return blocks.render_not_permitted(self._d.access_contact)
+        wait = self._d.limiter.check(user_id)
+        if wait is not None:
+            return blocks.render_rate_limited(wait)
+        return None
+
+    async def _reply(self, body: dict[str, Any], message: Message, *, replace: bool) -> None:
+        url = str(body.get("response_url") or "")
+        if url:
+            await self._d.sender.send(url, {**message, "replace_original": replace})
+
+    # --- /numbers rent|release|show N -----------------------------------------------------
+
+    async def on_command(
+        self,
+        ack: AsyncAck,
+        command: dict[str, Any],
+        request: NumberCommand,
+        finish: Callable[[str], None],
+    ) -> None:
+        user_id = str(command.get("user_id") or "")
+        response_url = str(command.get("response_url") or "")
+        if request.action == "show":
+            await ack()
+            self._spawn(self._show(request, response_url, finish))
+            return
+        if not self.policy.enabled:
+            await ack(**cb.render_disabled())
+            self._record("request", request, requester=user_id, outcome="disabled")
+            return finish("disabled")
+        if not self.policy.may_request(user_id):
+            await ack(**cb.render_not_allowed(self._d.access_contact))
+            self._record("request", request, requester=user_id, outcome="not_permitted")
+            return finish("not_permitted")
+        await ack()
+        self._spawn(self._confirm(request, response_url, finish))
+
+    async def _show(
+        self, request: NumberCommand, response_url: str, finish: Callable[[str], None]
+    ) -> None:
+        try:
+            active = await self._d.changes.show(request.number)
+        except SinchError as err:
+            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            return finish("sinch_error")
+        message = cb.render_show(request.number, active, sandbox=self._d.sandbox)
+        await self._d.sender.send(response_url, message)
+        finish("ok" if active is not None else "not_held")
+
+    async def _confirm(
+        self, command: NumberCommand, response_url: str, finish: Callable[[str], None]
+    ) -> None:
+        """Read what the change would mean, then ask Confirm / Cancel (or say why not)."""
+        assert command.action != "show"
+        changes = self._d.changes
+        try:
+            if command.action == "rent":
+                offer = await changes.quote(command.number)
+                refusal = await self._rent_refusal(command.number, offer)
+                if refusal is not None:
+                    message = cb.render_result(refusal, ceiling=self.policy.max_monthly_price)
+                    await self._d.sender.send(response_url, message)
+                    return finish(refusal.outcome)
+                assert offer is not None
+                request = cb.ChangeRequest(
+                    "rent", command.number, cb.new_request_id(), offer.monthly_price
+                )
+                message = cb.render_confirm(
+                    request, offer=offer, needs_approval=self.policy.needs_approval
+                )
+            else:
+                active = await changes.show(command.number)
+                if active is None or active.expire_at is not None:
+                    outcome: Outcome = "not_held" if active is None else "already_releasing"
+                    result = ChangeResult("release", command.number, outcome, active=active)
+                    await self._d.sender.send(response_url, cb.render_result(result))
+                    return finish(outcome)
+                request = cb.ChangeRequest(
+                    "release", command.number, cb.new_request_id(), active.money
+                )
+                message = cb.render_confirm(
+                    request, active=active, needs_approval=self.policy.needs_approval
+                )
+        except SinchError as err:
+            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            return finish("sinch_error")
+        await self._d.sender.send(response_url, message)
+        finish("confirm_shown")
+
+    async def _rent_refusal(
+        self, number: str, offer: AvailableNumber | None, *, seen: Money | None = None
+    ) -> ChangeResult | None:
+        """Why a rent would not go ahead now (not for rent, over the ceiling, dearer than the
+        price the requester saw), else None."""
+        if offer is None:
+            held = await self._d.changes.show(number)
+            outcome: Outcome = "already_rented" if held is not None else "not_available"
+            return ChangeResult("rent", number, outcome, active=held)
+        if not self.policy.within_ceiling(offer.monthly_price):
+            return ChangeResult("rent", number, "over_ceiling", price=offer.monthly_price)
+        price = offer.monthly_price
+        if seen is not None and price is not None and dearer_than(price, seen):
+            return ChangeResult("rent", number, "price_changed", price=price)
+        return None
+
+    # --- Rent / Confirm / Cancel clicks ---------------------------------------------------
+
+    async def on_request(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        self._spawn(self._request(body, action, client))
+
+    async def on_cancel(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        self._spawn(self._cancel(body, action))
+
+    async def _cancel(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        try:
+            request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._reply(body, blocks.render_command_error(err), replace=False)
+            return
+        taken = self.ledger.take(f"request:{request.id}", _user(body))
+        if taken is not None:
+            await self._reply(body, _already(taken), replace=False)
+            return
+        self.ledger.settle(f"request:{request.id}", "cancelled")
+        self._record("request", request, requester=_user(body), outcome="cancelled")
+        await self._reply(body, cb.render_notice("Cancelled: nothing was changed."), replace=True)
+
+    async def _request(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        """The requester confirmed: act at once, or post the request for approval."""
+        start_trace()
+        user_id = _user(body)
+        # The confirmation message is replaced by the outcome; a search result is kept.
+        replace = action.get("action_id") == cb.CONFIRM_ACTION
+        try:
+            request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._reply(body, blocks.render_command_error(err), replace=False)
+            return
+        refusal = self._refusal(body)
+        if refusal is None and not self.policy.enabled:
+            refusal = cb.render_disabled()
+        elif refusal is None and not self.policy.may_request(user_id):
+            refusal = cb.render_not_allowed(self._d.access_contact)
+        if refusal is not None:
+            outcome = "disabled" if not self.policy.enabled else "not_permitted"
+            self._record("request", request, requester=user_id, outcome=outcome)
+            await self._reply(body, refusal, replace=False)
+            return
+        key = f"request:{request.id}"
+        taken = self.ledger.take(key, user_id)
+        if taken is not None:
+            await self._reply(body, _already(taken), replace=False)
+            return
+        try:
+            if self.policy.needs_approval:
+                summary = await self._ask_approval(request, user_id, body, client, replace)
+            else:
+                self._record(
+                    "request", request, requester=user_id, outcome="confirmed", price=request.price
+                )
+                result = await self._execute(request)
+                self._record(
+                    "outcome",
+                    request,
+                    requester=user_id,
+                    outcome=result.outcome,
+                    price=result.price,
+                )
+                ceiling = self.policy.max_monthly_price
+                await self._reply(body, cb.render_result(result, ceiling=ceiling), replace=replace)
+                summary = result.outcome
+        except Exception:
+            self.ledger.release(key)
+            raise
+        if summary is None:
+            self.ledger.release(key)
+        else:
+            self.ledger.settle(key, summary)
+
+    async def _execute(self, request: cb.ChangeRequest) -> ChangeResult:
+        if request.action == "rent":
+            return await self._d.changes.rent(request.number, approved_price=request.price)
+        return await self._d.changes.release(request.number)
+
+    async def _ask_approval(
+        self,
+        request: cb.ChangeRequest,
+        user_id: str,
+        body: dict[str, Any],
+        client: AsyncWebClient,
+        replace: bool,
+    ) -> str | None:
+        """Post the request to RENT_APPROVAL_CHANNEL; None when nothing was asked."""
+        details: list[str]
+        try:
+            if request.action == "rent":
+                offer = await self._d.changes.quote(request.number)
+                refusal = await self._rent_refusal(request.number, offer, seen=request.price)
+                if refusal is not None:
+                    self._record("request", request, requester=user_id, outcome=refusal.outcome)
+                    ceiling = self.policy.max_monthly_price
+                    message = cb.render_result(refusal, ceiling=ceiling)
+                    await self._reply(body, message, replace=replace)
+                    return None
+                assert offer is not None
+                price = offer.monthly_price
+                details = offer_lines(offer)
+            else:
+                active = await self._d.changes.show(request.number)
+                if active is None:
+                    result = ChangeResult("release", request.number, "not_held")
+                    self._record("request", request, requester=user_id, outcome="not_held")
+                    await self._reply(body, cb.render_result(result), replace=replace)
+                    return None
+                price = active.money
+                details = active_lines(active)[1:]
+        except SinchError as err:
+            await self._reply(body, blocks.render_sinch_error(err), replace=False)
+            return None
+        pending = cb.ChangeRequest(
+            request.action, request.number, request.id, price, requester=user_id
+        )
+        channel = self.policy.approval_channel
+        assert channel is not None  # Settings.require("serve") checked it
+        try:
+            await client.chat_postMessage(
+                channel=channel, **cb.render_approval_request(pending, details)
+            )
+        except SlackClientError as err:
+            log.error("could not post an approval request: %s", _slack_error(err))
+            text = (
+                f":x: Could not post the approval request to <#{blocks.escape(channel)}>"
+                f" ({_slack_error(err)}): is the bot in that channel? Nothing was changed."
+            )
+            await self._reply(body, cb.render_notice(text), replace=False)
+            return None
+        self._record(
+            "request", pending, requester=user_id, outcome="awaiting_approval", price=price
+        )
+        await self._reply(body, cb.render_waiting(pending, channel), replace=replace)
+        return "sent for approval"
+
+    # --- Approve / Deny -------------------------------------------------------------------
+
+    async def on_decision(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        await ack()
+        self._spawn(self._decide(body, action, client))
+
+    async def _decide(
+        self, body: dict[str, Any], action: dict[str, Any], client: AsyncWebClient
+    ) -> None:
+        start_trace()
+        approver = _user(body)
+        approve = action.get("action_id") == cb.APPROVE_ACTION
+        try:
+            request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
+            if request.requester is None:
+                raise CommandError("That button has expired; run the command again.")
+        except CommandError as err:
+            await self._reply(body, blocks.render_command_error(err), replace=False)
+            return
+        requester = request.requester
+        refusal = self._refusal(body)
+        if refusal is None and not self.policy.enabled:
+            refusal = cb.render_disabled()
+        elif refusal is None and approver == requester:
+            refusal = cb.render_notice(
+                ":no_entry: You can't decide your own request: another approver must."
+            )
+        elif refusal is None and not self.policy.may_decide(approver, requester):
+            refusal = cb.render_notice(
+                ":no_entry: Only the approvers listed in `RENT_APPROVER_IDS` can decide this."
+            )
+        if refusal is not None:
+            self._record(
+                "approval" if approve else "denial",
+                request,
+                requester=requester,
+                approver=approver,
+                outcome="not_permitted",
+            )
+            await self._reply(body, refusal, replace=False)
+            return
+        key = f"decision:{request.id}"
+        taken = self.ledger.take(key, approver)
+        if taken is not None:
+            await self._reply(body, _already(taken), replace=False)
+            return
+        where = _message_ref(body)
+        if not approve:
+            self._record(
+                "denial", request, requester=requester, approver=approver, outcome="denied"
+            )
+            self.ledger.settle(key, "denied")
+            await _update(client, where, cb.render_decided(request, approver, result=None))
+            await _dm(client, requester, cb.render_decided(request, approver, result=None))
+            return
+        self._record(
+            "approval",
+            request,
+            requester=requester,
+            approver=approver,
+            outcome="approved",
+            price=request.price,
+        )
+        if not self.policy.may_request(requester):
+            # Re-checked at execution: the requester may have been removed since asking.
+            result = None
+            note = "Not done: the requester is no longer in RENT_ALLOWED_USER_IDS."
+            self.ledger.settle(key, "requester no longer allowed")
+            self._record(
+                "outcome", request, requester=requester, approver=approver, outcome="not_permitted"
+            )
+            await _update(
+                client, where, cb.render_decided(request, approver, result=result, note=note)
+            )
+            await _dm(client, requester, cb.render_notice(f":no_entry: {note}"))
+            return
+        await _update(client, where, cb.render_in_progress(request, approver))
+        try:
+            result = await self._execute(request)
+        except Exception:
+            self.ledger.release(key)
+            raise
+        self.ledger.settle(key, f"approved: {result.outcome}")
+        self._record(
+            "outcome",
+            request,
+            requester=requester,
+            approver=approver,
+            outcome=result.outcome,
+            price=result.price,
+        )
+        ceiling = self.policy.max_monthly_price
+        decided = cb.render_decided(request, approver, result=result, ceiling=ceiling)
+        await _update(client, where, decided)
+        await _dm(client, requester, decided)
+
+
+def _user(body: dict[str, Any]) -> str:
+    return str((body.get("user") or {}).get("id") or "")
+
+
+def _already(taken: tuple[str, str]) -> Message:
+    who, what = taken
+    return cb.render_notice(
+        f":information_source: {blocks._mention(who)} already handled this request"
+        f" ({blocks.escape(what)}); nothing more was done."
+    )
+
+
+def _message_ref(body: dict[str, Any]) -> tuple[str, str] | None:
+    channel = str((body.get("channel") or {}).get("id") or "")
+    container = body.get("container") or {}
+    ts = str(container.get("message_ts") or (body.get("message") or {}).get("ts") or "")
+    return (channel, ts) if channel and ts else None
+
+
+def _slack_error(err: SlackClientError) -> str:
+    response = getattr(err, "response", None)
+    code = response.get("error") if response is not None else None
+    return str(code or type(err).__name__)[:60]
+
+
+async def _update(client: AsyncWebClient, where: tuple[str, str] | None, message: Message) -> None:
+    if where is None:
+        log.warning("a decision click without its message; the approval message is not updated")
+        return
+    try:
+        await client.chat_update(channel=where[0], ts=where[1], **message)
+    except SlackClientError as err:
+        log.error("could not update the approval message: %s", _slack_error(err))
+
+
+async def _dm(client: AsyncWebClient, user_id: str, message: Message) -> None:
+    """chat.postMessage to a user ID posts in the app's DM with them (the Messages tab)."""
+    try:
+        await client.chat_postMessage(channel=user_id, **message)
+    except SlackClientError as err:
+        log.error("could not DM the requester: %s", _slack_error(err))
