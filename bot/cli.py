@@ -9,10 +9,15 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import csv
+import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import TextIO
 
+from bot import active_csv
+from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import parse_command
 from bot.config import Settings, load_settings
@@ -34,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def lookup(name: str, help_: str, words: str) -> None:
+    def lookup(name: str, help_: str, words: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("words", nargs="*", metavar=words)
         p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -44,6 +49,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--verbose", action="store_true", help="log at LOG_LEVEL (default: only the result)"
         )
+        return p
 
     lookup(
         "search",
@@ -51,13 +57,29 @@ def _parser() -> argparse.ArgumentParser:
         "REGION [TYPE] [sms] [voice] [DIGITS|contains:DIGITS|ends:DIGITS] [limit:N]",
     )
     lookup("regions", "list regions where numbers are available", "[TYPE]")
-    lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
+    active = lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
+    output = active.add_mutually_exclusive_group()
+    output.add_argument(
+        "--summary",
+        action="store_true",
+        help="counts by region and type, and the monthly cost per currency",
+    )
+    output.add_argument(
+        "--csv", action="store_true", help="every field of every number as CSV, streamed"
+    )
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--token-lifetime", type=int, default=3600, help="seconds (default 3600)")
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added to every API answer")
+    sandbox.add_argument(
+        "--active-count",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the project rents N generated numbers across regions and types (deterministic)",
+    )
 
     serve = sub.add_parser("serve", help="serve the Slack app on $PORT (same as python -m bot)")
     serve.add_argument("--sandbox", action="store_true", help="answer from the built-in sandbox")
@@ -78,7 +100,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The outcome is the one line printed below; logs only when asked for.
         level = settings.log_level if args.verbose else "CRITICAL"
         configure_logging(level, secrets=secret_values(settings), json_lines=False)
-        result = asyncio.run(_lookup(settings, query))
+        if getattr(args, "csv", False) and isinstance(query, ActiveQuery):
+            if args.json:
+                raise CommandError("Choose one of --csv and --json.")
+            if settings.sinch_sandbox:
+                print(SANDBOX_NOTE, file=sys.stderr)
+            asyncio.run(_export_csv(settings, query, sys.stdout))
+            return EXIT_OK
+        summary = bool(getattr(args, "summary", False))
+        result = asyncio.run(_lookup(settings, query, summary=summary))
     except (CommandError, ConfigError) as err:
         usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""
         print(f"numbers-bot: {_in_cli_terms(f'{err}{usage}')}", file=sys.stderr)
@@ -88,6 +118,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UPSTREAM
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `numbers-bot active --csv | head`: the reader left early, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     render = render_json if args.json else render_text
     print(render(result, sandbox=settings.sinch_sandbox))
     return EXIT_OK
@@ -113,21 +147,46 @@ def _query(command: str, words: Sequence[str]) -> Query:
     return query
 
 
-async def _lookup(settings: Settings, query: Query) -> Result:
+async def _lookup(settings: Settings, query: Query, *, summary: bool = False) -> Result:
     async with contextlib.AsyncExitStack() as stack:
         if settings.sinch_sandbox:
             server = await stack.enter_async_context(SandboxServer())
             settings = sandbox_settings(settings, server)
         runtime = build_runtime(settings)
         stack.push_async_callback(runtime.aclose)
+        if isinstance(query, ActiveQuery) and summary:
+            # The terminal can wait: every page is counted.
+            return await runtime.service.active_summary(query.region, query.type, budget=None)
         if isinstance(query, ActiveQuery):
             return await runtime.service.active_all(query.region, query.type)
         return await runtime.service.run(query)
     raise AssertionError("unreachable")
 
 
+async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> None:
+    """Write each page's rows as it arrives: memory holds one page, not every number."""
+    async with contextlib.AsyncExitStack() as stack:
+        if settings.sinch_sandbox:
+            server = await stack.enter_async_context(SandboxServer())
+            settings = sandbox_settings(settings, server)
+        runtime = build_runtime(settings)
+        stack.push_async_callback(runtime.aclose)
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(active_csv.HEADER)
+        async for number in runtime.service.active_stream(query.region, query.type):
+            writer.writerow(active_csv.row(number))
+
+
 def _run_sandbox(args: argparse.Namespace) -> int:
-    config = SandboxConfig(token_lifetime=args.token_lifetime, latency=args.latency_ms / 1000)
+    try:
+        config = SandboxConfig(
+            token_lifetime=args.token_lifetime,
+            latency=args.latency_ms / 1000,
+            active_count=args.active_count,
+        )
+    except ValueError as err:
+        print(f"numbers-bot: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     print(
         f"Sinch sandbox on http://{args.host}:{args.port} "
         f"(SINCH_AUTH_URL=http://{args.host}:{args.port}/oauth2/token "

@@ -14,7 +14,7 @@ from bot.clock import Clock, MonotonicClock
 from bot.config import Settings
 from bot.metrics import Metrics
 from bot.search_cache import SearchCache
-from bot.service import NumbersService
+from bot.service import ActiveSummaryCache, NumbersService
 from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
@@ -116,7 +116,8 @@ def build_runtime(
     cache: SearchCache[tuple[AvailableNumber, ...]] = SearchCache(
         ttl=settings.search_cache_ttl, clock=clock
     )
-    service = NumbersService(client=client, cache=cache)
+    active_cache: ActiveSummaryCache = SearchCache(ttl=settings.active_cache_ttl, clock=clock)
+    service = NumbersService(client=client, cache=cache, active_cache=active_cache, clock=clock)
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(

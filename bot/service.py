@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Final
+
+from bot.active_summary import ActiveSummary, SummaryBuilder
+from bot.clock import Clock, MonotonicClock
 from bot.domain import (
     ACTIVE_PAGE_SIZE,
     SEARCH_FETCH_SIZE,
@@ -15,18 +22,31 @@ from bot.domain import (
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.search_cache import SearchCache
 from bot.sinch.client import SinchClient
-from bot.sinch.models import AvailableNumber
+from bot.sinch.models import ActiveNumber, AvailableNumber
 from bot.validation import validate_active_query, validate_search_query, wire_pattern
+
+# How long a Slack summary may walk pages before answering with what it has counted: the
+# command's budget is 13 s (listeners.ANSWER_BUDGET), and a page in flight is cut off here too.
+SUMMARY_BUDGET: Final = 8.0
+
+ActiveSummaryCache = SearchCache[ActiveSummary]
 
 
 class NumbersService:
     """The one entry point for lookups, whatever the front end (Slack, CLI)."""
 
     def __init__(
-        self, *, client: SinchClient, cache: SearchCache[tuple[AvailableNumber, ...]] | None = None
+        self,
+        *,
+        client: SinchClient,
+        cache: SearchCache[tuple[AvailableNumber, ...]] | None = None,
+        active_cache: ActiveSummaryCache | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._client = client
         self._cache = cache
+        self._active_cache = active_cache
+        self._clock = clock or MonotonicClock()
 
     async def run(self, query: Query) -> Result:
         if isinstance(query, SearchQuery):
@@ -34,6 +54,9 @@ class NumbersService:
         if isinstance(query, RegionsQuery):
             return await self.regions(query.type)
         if isinstance(query, ActiveQuery):
+            # No region and no page to continue: what is rented, summarised, not 250 pages.
+            if query.region is None and not query.page_token:
+                return await self.active_summary(type=query.type)
             return await self.active(query.region, query.type, page_token=query.page_token)
         assert not isinstance(query, HelpQuery), "help needs no lookup"
         raise TypeError(f"unknown query {type(query).__name__}")
@@ -97,6 +120,96 @@ class NumbersService:
         return ActiveResult(
             query=query, numbers=numbers, total_size=len(numbers), next_page_token=None
         )
+
+    async def active_summary(
+        self,
+        region: str | None = None,
+        type: NumberType | None = None,
+        *,
+        budget: float | None = SUMMARY_BUDGET,
+    ) -> ActiveSummary:
+        """Counts and monthly cost of the rented numbers matching, from a streaming walk.
+
+        With a ``budget`` (seconds), the walk stops when it is spent and the summary says it is
+        partial; None walks every page (the CLI). Cached for the active cache's TTL, and
+        concurrent identical requests share one walk; an unbudgeted walk has its own key, so a
+        CLI summary is never a cached partial one.
+        """
+        query = ActiveQuery(region=region, type=type)
+        validate_active_query(query)
+        if self._active_cache is None:
+            return await self._summarise(query, budget)
+        key = ("active_summary", region, type, budget)
+        summary, age = await self._active_cache.get_or_fetch(
+            key, lambda: self._summarise(query, budget)
+        )
+        return summary if age is None else replace(summary, cache_age=age)
+
+    async def _summarise(self, query: ActiveQuery, budget: float | None) -> ActiveSummary:
+        builder = SummaryBuilder()
+        deadline = None if budget is None else self._clock.now() + budget
+        # One walk per type, concurrently: Sinch's docs mark `type` required on activeNumbers
+        # (and an older spec says omitting it lists only MOBILE), and three short walks answer
+        # sooner than one long one.
+        try:
+            async with asyncio.TaskGroup() as group:
+                for number_type in _types(query.type):
+                    group.create_task(self._walk(builder, query.region, number_type, deadline))
+        except BaseExceptionGroup as failed:
+            # One walk failed (the others were cancelled): its error is the answer, unwrapped
+            # so callers see the SinchError they handle.
+            raise failed.exceptions[0] from None
+        return builder.build(query)
+
+    async def _walk(
+        self,
+        builder: SummaryBuilder,
+        region: str | None,
+        type: NumberType,
+        deadline: float | None,
+    ) -> None:
+        pages = self._client.active_pages(region_code=region, type=type)
+        first = True
+        try:
+            while True:
+                remaining = None if deadline is None else deadline - self._clock.now()
+                if remaining is not None and remaining <= 0:
+                    builder.partial = True
+                    return
+                try:
+                    async with asyncio.timeout(remaining):
+                        page = await anext(pages, None)
+                except TimeoutError:
+                    builder.partial = True
+                    return
+                if page is None:
+                    return
+                builder.pages += 1
+                if first:
+                    builder.add_total(page.total_size)
+                    first = False
+                for number in page.active_numbers:
+                    builder.add(number)
+        finally:
+            await pages.aclose()
+
+    async def active_stream(
+        self, region: str | None = None, type: NumberType | None = None
+    ) -> AsyncIterator[ActiveNumber]:
+        """Every rented number matching, page by page as Sinch sends them (for CSV export)."""
+        validate_active_query(ActiveQuery(region=region, type=type))
+        for number_type in _types(type):
+            pages = self._client.active_pages(region_code=region, type=number_type)
+            try:
+                async for page in pages:
+                    for number in page.active_numbers:
+                        yield number
+            finally:
+                await pages.aclose()
+
+
+def _types(type: NumberType | None) -> tuple[NumberType, ...]:
+    return (type,) if type is not None else tuple(NumberType)
 
 
 def _cache_key(query: SearchQuery) -> tuple[object, ...]:

@@ -77,6 +77,10 @@ class Rental:
     monthly_price: str
     display_name: str | None
     charge_day: int  # day of the month the rent is charged, 1..28
+    # A pending release: the number goes at its next charge date (Sinch then sets expireAt).
+    releasing: bool = False
+    sms_service_plan_id: str = ""
+    voice_app_id: str = ""
 
     def next_charge_date(self, today: date) -> date:
         this_month = today.replace(day=self.charge_day)
@@ -99,13 +103,18 @@ class Rental:
             "nextChargeDate": f"{charge.isoformat()}T09:00:00.000000Z",
             "callbackUrl": "",
         }
+        if self.releasing:
+            wire["expireAt"] = f"{charge.isoformat()}T09:00:00.000000Z"
         # Sinch omits null fields, so a number without a name has no displayName key.
         if self.display_name is not None:
             wire["displayName"] = self.display_name
         if Capability.SMS.value in self.capabilities:
-            wire["smsConfiguration"] = {"servicePlanId": "", "campaignId": ""}
+            wire["smsConfiguration"] = {
+                "servicePlanId": self.sms_service_plan_id,
+                "campaignId": "",
+            }
         if Capability.VOICE.value in self.capabilities:
-            wire["voiceConfiguration"] = {"type": "RTC", "appId": ""}
+            wire["voiceConfiguration"] = {"type": "RTC", "appId": self.voice_app_id}
         return wire
 
 

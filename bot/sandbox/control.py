@@ -7,6 +7,9 @@
   nothing queued.
 - ``DELETE /_sandbox/faults``: drop every queued fault. 204.
 - ``POST /_sandbox/revoke``: revoke every token; answers ``{"revoked": n}``.
+- ``POST /_sandbox/active``: ``{"count": N}`` replaces the project's rentals with N generated
+  ones (deterministic, across regions and types, every 25th releasing); answers
+  ``{"active": N}``, or 400 and nothing changed.
 """
 
 from __future__ import annotations
@@ -51,7 +54,19 @@ def control_routes(state: SandboxState) -> list[Route]:
     async def revoke(request: Request) -> Response:
         return JSONResponse({"revoked": state.revoke_all_tokens()})
 
+    async def seed_active(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+            count = _integer(payload, "count") if isinstance(payload, dict) else None
+            if count is None:
+                raise TypeError('the body must be {"count": N}')
+            seeded = state.seed_active(count)
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc) or "the body must be JSON")
+        return JSONResponse({"active": seeded})
+
     return [
+        Route("/_sandbox/active", seed_active, methods=["POST"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/faults", add_faults, methods=["POST"]),
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

@@ -47,6 +47,19 @@ class AvailableRegionsResponse(_Wire):
     available_regions: tuple[AvailableRegion, ...] = ()
 
 
+class SmsConfiguration(_Wire):
+    service_plan_id: str | None = None
+    campaign_id: str | None = None
+
+
+class VoiceConfiguration(_Wire):
+    # RTC carries appId, EST trunkId, FAX serviceId.
+    type: str | None = None
+    app_id: str | None = None
+    trunk_id: str | None = None
+    service_id: str | None = None
+
+
 class ActiveNumber(_Wire):
     phone_number: str
     region_code: str = ""
@@ -57,6 +70,9 @@ class ActiveNumber(_Wire):
     payment_interval_months: int | None = None
     next_charge_date: datetime | None = None
     expire_at: datetime | None = None
+    sms_configuration: SmsConfiguration | None = None
+    voice_configuration: VoiceConfiguration | None = None
+    callback_url: str | None = None
 
 
 class ActiveNumbersPage(_Wire):
