@@ -9,10 +9,11 @@ advice) gets a leading apostrophe, unless the whole cell is a plain number such 
 
 from __future__ import annotations
 
+import csv
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Final
+from typing import Any, Final, TextIO
 
 from bot.sinch.models import ActiveNumber
 
@@ -38,6 +39,11 @@ HEADER: Final = (
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+
+
+def writer(out: TextIO) -> Any:
+    """csv.writer in RFC 4180 form: CRLF rows, so a lone CR or LF in a value is quoted too."""
+    return csv.writer(out, dialect="excel", lineterminator="\r\n")
 
 
 def neutralise(cell: str) -> str:

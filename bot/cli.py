@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import csv
 import os
 import re
 import sys
@@ -171,7 +170,7 @@ async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> No
             settings = sandbox_settings(settings, server)
         runtime = build_runtime(settings)
         stack.push_async_callback(runtime.aclose)
-        writer = csv.writer(out, lineterminator="\n")
+        writer = active_csv.writer(out)
         writer.writerow(active_csv.HEADER)
         async for number in runtime.service.active_stream(query.region, query.type):
             writer.writerow(active_csv.row(number))

@@ -91,6 +91,9 @@ def seeded_rentals(count: int, catalog: Catalog) -> tuple[Rental, ...]:
     """``count`` rentals spread over the pools by weight (a full pool passes its turn on)."""
     if count < 0:
         raise ValueError("the active count cannot be negative")
+    most = capacity(catalog)
+    if count > most:
+        raise ValueError(f"the sandbox can seed at most {most} numbers")
     offered = {o.phone_number for o in catalog.offers}
     sources = [(pool, (n for n in pool.numbers() if n not in offered)) for pool, _ in _POOLS]
     turns = [index for index, (_, weight) in enumerate(_POOLS) for _ in range(weight)]
