@@ -35,7 +35,7 @@ def test_seeding_is_deterministic_spread_and_never_a_number_for_rent() -> None:
 def test_more_than_the_fictional_ranges_hold_is_refused() -> None:
     with pytest.raises(ValueError, match="at most"):
         seeded_rentals(10_000_000, CATALOG)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="negative"):
         SandboxConfig(active_count=-1)
 
 
@@ -64,7 +64,8 @@ async def test_page_size_above_the_cap_is_sinchs_400(seeded_api: Api) -> None:
     assert len(body["activeNumbers"]) == 300
     assert body["totalSize"] == 1_000
     releasing = [n for n in body["activeNumbers"] if "expireAt" in n]
-    assert releasing and all(n["expireAt"] == n["nextChargeDate"] for n in releasing)
+    assert releasing
+    assert all(n["expireAt"] == n["nextChargeDate"] for n in releasing)
 
 
 async def test_control_api_reseeds_the_rentals(seeded: SandboxServer, seeded_api: Api) -> None:

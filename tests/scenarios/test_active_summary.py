@@ -94,7 +94,8 @@ async def test_active_summary_then_a_region_button_lists_that_region(
     assert listing["replace_original"] is False  # the summary stays above it
     assert sinch_api["active"].calls.last.request.url.params["regionCode"] == "SE"
     listed = json.dumps(listing, ensure_ascii=False)
-    assert "+46 70 174 06 05" in listed and "+46 70 174 06 06" in listed
+    assert "+46 70 174 06 05" in listed
+    assert "+46 70 174 06 06" in listed
     assert "+1 206" not in listed
 
     # Within the TTL the summary comes from the cache, and its footer says so.

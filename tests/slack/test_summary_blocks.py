@@ -82,7 +82,8 @@ def test_totals_costs_per_currency_and_releasing() -> None:
     text = json.dumps(message, ensure_ascii=False)
     assert "3,200" in text
     assert "3 releasing" in text
-    assert "EUR 2,560.00" in text and "USD 4,000.00" in text
+    assert "EUR 2,560.00" in text
+    assert "USD 4,000.00" in text
     assert "counted from 11 pages" in text
     assert "cached" not in text
 
