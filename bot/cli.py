@@ -24,9 +24,7 @@ from bot.domain import ActiveQuery, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, ConfigError, SinchError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
-from bot.runtime import build_runtime
-from bot.sandbox import SandboxConfig, SandboxServer, serve_forever
-from bot.sandbox_mode import sandbox_settings
+from bot.runtime import Runtime, build_runtime
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -146,13 +144,23 @@ def _query(command: str, words: Sequence[str]) -> Query:
     return query
 
 
+async def _runtime(stack: contextlib.AsyncExitStack, settings: Settings) -> Runtime:
+    """The runtime for one CLI lookup, against the in-process sandbox with --sandbox."""
+    if settings.sinch_sandbox:
+        # Imported only when used: uvicorn and Starlette cost an export's start-up time.
+        from bot.sandbox import SandboxServer
+        from bot.sandbox_mode import sandbox_settings
+
+        server = await stack.enter_async_context(SandboxServer())
+        settings = sandbox_settings(settings, server)
+    runtime = build_runtime(settings)
+    stack.push_async_callback(runtime.aclose)
+    return runtime
+
+
 async def _lookup(settings: Settings, query: Query, *, summary: bool = False) -> Result:
     async with contextlib.AsyncExitStack() as stack:
-        if settings.sinch_sandbox:
-            server = await stack.enter_async_context(SandboxServer())
-            settings = sandbox_settings(settings, server)
-        runtime = build_runtime(settings)
-        stack.push_async_callback(runtime.aclose)
+        runtime = await _runtime(stack, settings)
         if isinstance(query, ActiveQuery) and summary:
             # The terminal can wait: every page is counted.
             return await runtime.service.active_summary(query.region, query.type, budget=None)
@@ -165,11 +173,7 @@ async def _lookup(settings: Settings, query: Query, *, summary: bool = False) ->
 async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> None:
     """Write each page's rows as it arrives: memory holds one page, not every number."""
     async with contextlib.AsyncExitStack() as stack:
-        if settings.sinch_sandbox:
-            server = await stack.enter_async_context(SandboxServer())
-            settings = sandbox_settings(settings, server)
-        runtime = build_runtime(settings)
-        stack.push_async_callback(runtime.aclose)
+        runtime = await _runtime(stack, settings)
         writer = active_csv.writer(out)
         writer.writerow(active_csv.HEADER)
         async for number in runtime.service.active_stream(query.region, query.type):
@@ -177,6 +181,8 @@ async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> No
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import SandboxConfig, serve_forever
+
     try:
         config = SandboxConfig(
             token_lifetime=args.token_lifetime,

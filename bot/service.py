@@ -22,7 +22,7 @@ from bot.domain import (
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.search_cache import SearchCache
 from bot.sinch.client import SinchClient
-from bot.sinch.models import ActiveNumber, AvailableNumber
+from bot.sinch.models import ActiveNumber, ActiveNumbersPage, AvailableNumber
 from bot.validation import validate_active_query, validate_search_query, wire_pattern
 
 # How long a Slack summary may walk pages before answering with what it has counted: the
@@ -196,16 +196,36 @@ class NumbersService:
     async def active_stream(
         self, region: str | None = None, type: NumberType | None = None
     ) -> AsyncIterator[ActiveNumber]:
-        """Every rented number matching, page by page as Sinch sends them (for CSV export)."""
+        """Every rented number matching, page by page as Sinch sends them (for CSV export).
+
+        The types are walked at once and each walk asks for its next page before the current
+        one is handed on, so the export waits about as long as its longest walk. Rows come in
+        the order pages arrive; memory holds one page per type.
+        """
         validate_active_query(ActiveQuery(region=region, type=type))
-        for number_type in _types(type):
-            pages = self._client.active_pages(region_code=region, type=number_type)
-            try:
-                async for page in pages:
+        walks = {t: self._client.active_pages(region_code=region, type=t) for t in _types(type)}
+        pending: dict[asyncio.Future[ActiveNumbersPage], NumberType] = {
+            asyncio.ensure_future(anext(walk)): t for t, walk in walks.items()
+        }
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for future in done:
+                    number_type = pending.pop(future)
+                    try:
+                        page = future.result()
+                    except StopAsyncIteration:
+                        continue
+                    pending[asyncio.ensure_future(anext(walks[number_type]))] = number_type
                     for number in page.active_numbers:
                         yield number
-            finally:
-                await pages.aclose()
+        finally:
+            # A failed walk or a reader that stopped early: stop the other walks, then close.
+            for future in pending:
+                future.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for walk in walks.values():
+                await walk.aclose()
 
 
 def _types(type: NumberType | None) -> tuple[NumberType, ...]:

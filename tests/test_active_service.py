@@ -254,3 +254,42 @@ async def test_bad_region_is_refused_before_any_walk(fake_clock: FakeClock) -> N
     with pytest.raises(CommandError):
         [n async for n in service.active_stream(region="Narnia")]
     assert sinch.sizes == []
+
+
+async def test_stream_walks_the_types_at_once_and_yields_each_number_once(
+    fake_clock: FakeClock,
+) -> None:
+    in_flight: set[str] = set()
+    overlapped: list[bool] = []
+    gate = asyncio.Event()
+
+    async def track(request: httpx.Request) -> None:
+        in_flight.add(request.url.params["type"])
+        overlapped.append(len(in_flight) > 1)
+        if len(in_flight) == 3:
+            gate.set()
+        await asyncio.wait_for(gate.wait(), 5)
+
+    sinch = FakeSinch(PER_TYPE, before=track)
+    service, _, _ = make(sinch, fake_clock)
+    numbers = [n async for n in service.active_stream()]
+    assert len(numbers) == len({(n.phone_number, n.type) for n in numbers}) == 3_230
+    assert any(overlapped)  # the three first pages were requested together
+
+
+async def test_stream_failure_is_the_answer_and_stops_the_other_walks(
+    fake_clock: FakeClock,
+) -> None:
+    async def fail_mobile(request: httpx.Request) -> None:
+        if request.url.params["type"] == "MOBILE":
+            raise httpx.ConnectError("boom")
+
+    sinch = FakeSinch(PER_TYPE, before=fail_mobile)
+    router = respx.Router(assert_all_mocked=True)
+    router.get(PATH).mock(side_effect=sinch)
+    http = httpx.AsyncClient(base_url=BASE, transport=httpx.MockTransport(router.async_handler))
+    client = SinchClient(http=http, project_id="p1", clock=fake_clock, max_attempts=1)
+    service = NumbersService(client=client, clock=fake_clock)
+    with pytest.raises(SinchConnectionError):
+        [n async for n in service.active_stream()]
+    assert sinch.sizes.count(MAX_ACTIVE_PAGE_SIZE) < 5  # LOCAL did not walk all three pages
