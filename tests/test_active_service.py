@@ -293,3 +293,21 @@ async def test_stream_failure_is_the_answer_and_stops_the_other_walks(
     with pytest.raises(SinchConnectionError):
         [n async for n in service.active_stream()]
     assert sinch.sizes.count(MAX_ACTIVE_PAGE_SIZE) < 5  # LOCAL did not walk all three pages
+
+
+async def test_a_page_still_in_flight_at_the_deadline_is_cut_off_and_the_summary_partial(
+    fake_clock: FakeClock,
+) -> None:
+    never = asyncio.Event()
+
+    async def hang_on_the_second_local_page(request: httpx.Request) -> None:
+        if request.url.params.get("pageToken") == str(MAX_ACTIVE_PAGE_SIZE):
+            await never.wait()  # Sinch never answers this page
+
+    sinch = FakeSinch(PER_TYPE, before=hang_on_the_second_local_page)
+    service, _, _ = make(sinch, fake_clock)
+    # The budget also bounds the wait for a page (in loop time): kept tiny here.
+    summary = await service.active_summary(budget=0.05)
+    assert summary.partial
+    assert summary.counted == MAX_ACTIVE_PAGE_SIZE + 700 + 30
+    assert summary.total_size == 3_230
