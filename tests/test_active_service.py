@@ -311,3 +311,13 @@ async def test_a_page_still_in_flight_at_the_deadline_is_cut_off_and_the_summary
     assert summary.partial
     assert summary.counted == MAX_ACTIVE_PAGE_SIZE + 700 + 30
     assert summary.total_size == 3_230
+
+
+async def test_cli_listing_gets_every_number_in_large_pages(fake_clock: FakeClock) -> None:
+    sinch = FakeSinch(PER_TYPE)
+    service, _, _ = make(sinch, fake_clock)
+    result = await service.active_all()
+    assert len(result.numbers) == result.total_size == 3_230
+    assert set(sinch.sizes) == {MAX_ACTIVE_PAGE_SIZE}
+    phones = [n.phone_number for n in result.numbers]
+    assert phones == sorted(phones)
