@@ -182,8 +182,12 @@ async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> No
 
 def _run_sandbox(args: argparse.Namespace) -> int:
     from bot.sandbox import SandboxConfig, serve_forever
+    from bot.sandbox.catalog import CATALOG
+    from bot.sandbox.seeding import capacity
 
     try:
+        if args.active_count is not None and args.active_count > capacity(CATALOG):
+            raise ValueError(f"--active-count: the sandbox can seed at most {capacity(CATALOG)}")
         config = SandboxConfig(
             token_lifetime=args.token_lifetime,
             latency=args.latency_ms / 1000,

@@ -99,3 +99,14 @@ def test_the_sandbox_command_takes_an_active_count() -> None:
 
     args = _parser().parse_args(["sandbox", "--active-count", "10000", "--latency-ms", "100"])
     assert args.active_count == 10_000
+
+
+def test_an_impossible_active_count_is_one_line_and_exit_2(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    assert main(["sandbox", "--port", "0", "--active-count", "10000000"]) == 2
+    err = capsys.readouterr().err
+    assert "at most" in err
+    assert "Traceback" not in err
