@@ -52,8 +52,9 @@ _Model = TypeVar("_Model", bound=BaseModel)
 
 # The largest activeNumbers pageSize asked for. Sinch documents no maximum (its reference, OAS
 # 1.0.3 and the four official SDKs only say "the maximum number of items to return"); 1000 is
-# the usual cap of Google-style list APIs (AIP-158), whose error envelope Sinch's is. If Sinch
-# answers 400 INVALID_ARGUMENT about pageSize, active_pages halves it and remembers what worked.
+# a common maximum of Google-style list APIs, whose error envelope Sinch's follows, and the
+# sandbox's cap. If Sinch answers 400 INVALID_ARGUMENT about pageSize, active_pages halves it
+# and remembers what worked.
 MAX_ACTIVE_PAGE_SIZE: Final = 1000
 # Sinch's messages are short; anything longer is not a message meant for people.
 MAX_MESSAGE_CHARS: Final = 300
