@@ -29,6 +29,7 @@ _BOT_ENV_PREFIXES = (
     "ACCESS_CONTACT",
     "PORT",
     "SEARCH_CACHE",
+    "ACTIVE_CACHE",
     "USER_RATE",
     "LOG_LEVEL",
 )

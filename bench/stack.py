@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -61,7 +62,12 @@ class Sandbox:
 
 
 async def start_sandbox(
-    session: aiohttp.ClientSession, workdir: Path, *, latency_ms: float, token_lifetime: int
+    session: aiohttp.ClientSession,
+    workdir: Path,
+    *,
+    latency_ms: float,
+    token_lifetime: int,
+    extra_args: Sequence[str] = (),
 ) -> Sandbox:
     for attempt in range(1, _START_ATTEMPTS + 1):
         port = free_port()
@@ -77,6 +83,7 @@ async def start_sandbox(
             str(latency_ms),
             "--token-lifetime",
             str(token_lifetime),
+            *extra_args,
         ]
         process = ManagedProcess("sandbox", args, env=child_env({}), workdir=workdir)
         base_url = f"http://127.0.0.1:{port}"
@@ -108,7 +115,13 @@ class Server:
 
 
 def server_env(
-    *, port: int, sandbox: Sandbox, slack_api_url: str, signing_secret: str, bot_token: str
+    *,
+    port: int,
+    sandbox: Sandbox,
+    slack_api_url: str,
+    signing_secret: str,
+    bot_token: str,
+    extra_env: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
     return child_env(
         {
@@ -125,6 +138,7 @@ def server_env(
             # never reach the upstream whose latency the benchmark injects.
             "SEARCH_CACHE_TTL": "0",
             "LOG_LEVEL": "INFO",
+            **(extra_env or {}),
         }
     )
 
@@ -138,6 +152,7 @@ async def start_server(
     slack_api_url: str,
     signing_secret: str,
     bot_token: str,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Server:
     """Start the web process and wait for /readyz 200; the cold start is measured from Popen."""
     for attempt in range(1, _START_ATTEMPTS + 1):
@@ -148,6 +163,7 @@ async def start_server(
             slack_api_url=slack_api_url,
             signing_secret=signing_secret,
             bot_token=bot_token,
+            extra_env=extra_env,
         )
         started = time.perf_counter()
         process = ManagedProcess(f"server-{mode}", SERVER_ARGS[mode], env=env, workdir=workdir)

@@ -9,11 +9,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import re
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, TextIO
 
-from bot import cli_numbers
+from bot import active_csv, cli_numbers
+from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import parse_command
 from bot.config import Settings, load_settings
@@ -21,16 +24,12 @@ from bot.domain import ActiveQuery, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, ConfigError, SinchError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
-from bot.runtime import build_runtime
-from bot.sandbox import (
-    SANDBOX_KEY_ID,
-    SANDBOX_KEY_SECRET,
-    SANDBOX_PROJECT_ID,
-    SandboxConfig,
-    SandboxServer,
-    serve_forever,
-)
-from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
+from bot.runtime import Runtime, build_runtime
+from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxConfig
+from bot.sandbox_mode import answers_from_sandbox
+
+if TYPE_CHECKING:
+    from bot.sandbox import SandboxServer
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
 
@@ -42,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    def lookup(name: str, help_: str, words: str) -> None:
+    def lookup(name: str, help_: str, words: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
         p.add_argument("words", nargs="*", metavar=words)
         p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -52,6 +51,7 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--verbose", action="store_true", help="log at LOG_LEVEL (default: only the result)"
         )
+        return p
 
     lookup(
         "search",
@@ -59,7 +59,16 @@ def _parser() -> argparse.ArgumentParser:
         "REGION [TYPE] [sms] [voice] [DIGITS|contains:DIGITS|ends:DIGITS] [limit:N]",
     )
     lookup("regions", "list regions where numbers are available", "[TYPE]")
-    lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
+    active = lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
+    output = active.add_mutually_exclusive_group()
+    output.add_argument(
+        "--summary",
+        action="store_true",
+        help="counts by region and type, and the monthly cost per currency",
+    )
+    output.add_argument(
+        "--csv", action="store_true", help="every field of every number as CSV, streamed"
+    )
     cli_numbers.add_parsers(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
@@ -67,6 +76,13 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--port", type=int, default=8765)
     sandbox.add_argument("--token-lifetime", type=int, default=3600, help="seconds (default 3600)")
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added to every API answer")
+    sandbox.add_argument(
+        "--active-count",
+        type=int,
+        default=None,
+        metavar="N",
+        help="the project rents N generated numbers across regions and types (deterministic)",
+    )
 
     serve = sub.add_parser("serve", help="serve the Slack app on $PORT (same as python -m bot)")
     serve.add_argument("--sandbox", action="store_true", help="answer from the built-in sandbox")
@@ -89,7 +105,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The outcome is the one line printed below; logs only when asked for.
         level = settings.log_level if args.verbose else "CRITICAL"
         configure_logging(level, secrets=secret_values(settings), json_lines=False)
-        result = asyncio.run(_lookup(settings, query))
+        if getattr(args, "csv", False) and isinstance(query, ActiveQuery):
+            if args.json:
+                raise CommandError("Choose one of --csv and --json.")
+            if settings.sinch_sandbox:
+                print(SANDBOX_NOTE, file=sys.stderr)
+            asyncio.run(_export_csv(settings, query, sys.stdout))
+            return EXIT_OK
+        summary = bool(getattr(args, "summary", False))
+        result = asyncio.run(_lookup(settings, query, summary=summary))
     except (CommandError, ConfigError) as err:
         usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""
         print(f"numbers-bot: {_in_cli_terms(f'{err}{usage}')}", file=sys.stderr)
@@ -99,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_UPSTREAM
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # `numbers-bot active --csv | head`: the reader left early, which is not an error.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     render = render_json if args.json else render_text
     print(render(result, sandbox=answers_from_sandbox(settings)))
     return EXIT_OK
@@ -124,13 +152,26 @@ def _query(command: str, words: Sequence[str]) -> Query:
     return query
 
 
-async def _lookup(settings: Settings, query: Query) -> Result:
+async def _runtime(stack: contextlib.AsyncExitStack, settings: Settings) -> Runtime:
+    """The runtime for one CLI lookup, against the in-process sandbox with --sandbox."""
+    if settings.sinch_sandbox:
+        # Imported only when used: uvicorn and Starlette cost an export's start-up time.
+        from bot.sandbox import SandboxServer
+        from bot.sandbox_mode import sandbox_settings
+
+        server = await stack.enter_async_context(SandboxServer())
+        settings = sandbox_settings(settings, server)
+    runtime = build_runtime(settings)
+    stack.push_async_callback(runtime.aclose)
+    return runtime
+
+
+async def _lookup(settings: Settings, query: Query, *, summary: bool = False) -> Result:
     async with contextlib.AsyncExitStack() as stack:
-        if settings.sinch_sandbox:
-            server = await stack.enter_async_context(SandboxServer())
-            settings = sandbox_settings(settings, server)
-        runtime = build_runtime(settings)
-        stack.push_async_callback(runtime.aclose)
+        runtime = await _runtime(stack, settings)
+        if isinstance(query, ActiveQuery) and summary:
+            # The terminal can wait: every page is counted.
+            return await runtime.service.active_summary(query.region, query.type, budget=None)
         if isinstance(query, ActiveQuery):
             return await runtime.service.active_all(query.region, query.type)
         return await runtime.service.run(query)
@@ -148,14 +189,38 @@ def _run_number_command(args: argparse.Namespace, settings: Settings) -> int:
     )
 
 
+async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> None:
+    """Write each page's rows as it arrives: memory holds one page, not every number."""
+    async with contextlib.AsyncExitStack() as stack:
+        runtime = await _runtime(stack, settings)
+        writer = active_csv.writer(out)
+        writer.writerow(active_csv.HEADER)
+        async for number in runtime.service.active_stream(query.region, query.type):
+            writer.writerow(active_csv.row(number))
+
+
 def _run_sandbox(args: argparse.Namespace) -> int:
+    from bot.sandbox import serve_forever
+    from bot.sandbox.catalog import CATALOG
+    from bot.sandbox.seeding import capacity
+
     if not 0 <= args.port <= 65535:
         print(
             f"numbers-bot: --port must be 0-65535 (0: any free port), not {args.port}",
             file=sys.stderr,
         )
         return EXIT_BAD_INPUT
-    config = SandboxConfig(token_lifetime=args.token_lifetime, latency=args.latency_ms / 1000)
+    try:
+        if args.active_count is not None and args.active_count > capacity(CATALOG):
+            raise ValueError(f"--active-count: the sandbox can seed at most {capacity(CATALOG)}")
+        config = SandboxConfig(
+            token_lifetime=args.token_lifetime,
+            latency=args.latency_ms / 1000,
+            active_count=args.active_count,
+        )
+    except ValueError as err:
+        print(f"numbers-bot: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(args.host, args.port, config, on_ready=_sandbox_banner))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
+from bot.active_summary import ActiveSummary, Costs
 from bot.phone import format_international, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.sinch.models import Money
@@ -38,6 +40,8 @@ def render_text(result: Result, *, sandbox: bool) -> str:
     elif isinstance(result, RegionsResult):
         rows = [[r.region_code, r.region_name, ", ".join(r.types)] for r in result.regions]
         parts.append(_table(["region", "name", "types"], rows) if rows else "No regions found.")
+    elif isinstance(result, ActiveSummary):
+        parts.append(_summary_text(result))
     else:
         parts.append(_active_text(result))
     return "\n".join(parts)
@@ -96,6 +100,65 @@ def _active_text(result: ActiveResult) -> str:
     )
 
 
+def _costs(costs: Costs) -> str:
+    return " + ".join(f"{code} {amount.quantize(Decimal('0.01')):,}" for code, amount in costs)
+
+
+def _summary_text(summary: ActiveSummary) -> str:
+    if not summary.counted and not summary.partial:
+        return "The project rents no numbers matching that."
+    rows = [
+        [
+            r.region,
+            str(r.count),
+            ", ".join(f"{n} {t}" for t, n in r.by_type),
+            str(r.sms),
+            str(r.voice),
+            str(r.releasing),
+            _costs(r.monthly) or "-",
+        ]
+        for r in summary.regions
+    ]
+    table = _table(["region", "numbers", "types", "sms", "voice", "releasing", "monthly"], rows)
+    lines = [
+        table,
+        f"{summary.counted} numbers in {len(summary.regions)} regions, "
+        f"{summary.releasing} releasing (not in the cost); "
+        f"monthly cost {_costs(summary.monthly) or '-'} ({summary.pages} pages)",
+    ]
+    if summary.partial:
+        of = f" of {summary.total_size}" if summary.total_size is not None else ""
+        lines.append(f"PARTIAL: first {summary.counted}{of} counted.")
+    return "\n".join(lines)
+
+
+def _summary_json(summary: ActiveSummary) -> dict[str, Any]:
+    def costs(items: Costs) -> dict[str, str]:
+        return {code: str(amount) for code, amount in items}
+
+    return {
+        "counted": summary.counted,
+        "total_size": summary.total_size,
+        "partial": summary.partial,
+        "releasing": summary.releasing,
+        "monthly_cost": costs(summary.monthly),
+        "pages": summary.pages,
+        "regions": [
+            {
+                "region": r.region,
+                "count": r.count,
+                "types": dict(r.by_type),
+                "sms": r.sms,
+                "voice": r.voice,
+                "releasing": r.releasing,
+                "unpriced": r.unpriced,
+                "monthly_cost": costs(r.monthly),
+            }
+            for r in summary.regions
+        ],
+    }
+
+
 def render_json(result: Result, *, sandbox: bool) -> str:
     payload: dict[str, Any] = {"sandbox": sandbox}
     if isinstance(result, SearchResult):
@@ -106,6 +169,8 @@ def render_json(result: Result, *, sandbox: bool) -> str:
         }
     elif isinstance(result, RegionsResult):
         payload["regions"] = [r.model_dump(mode="json") for r in result.regions]
+    elif isinstance(result, ActiveSummary):
+        payload |= _summary_json(result)
     else:
         payload |= {
             "numbers": [n.model_dump(mode="json") for n in result.numbers],

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     user_rate_limit_per_minute: int = Field(default=20, ge=0)
     # Seconds identical searches are served from cache (0 disables).
     search_cache_ttl: float = Field(default=30.0, ge=0)
+    # Seconds an active-numbers summary is served from cache (0 disables).
+    active_cache_ttl: float = Field(default=60.0, ge=0)
 
     # Renting and releasing numbers (off by default; README "Renting and releasing").
     rent_enabled: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.active_summary import ActiveSummary
 from bot.domain import ActiveQuery, RegionsQuery, SearchQuery
 from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
 
@@ -45,4 +46,4 @@ class ActiveResult:
     next_page_token: str | None
 
 
-Result = SearchResult | RegionsResult | ActiveResult
+Result = SearchResult | RegionsResult | ActiveResult | ActiveSummary

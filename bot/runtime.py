@@ -15,7 +15,7 @@ from bot.config import Settings
 from bot.metrics import Metrics
 from bot.number_changes import NumberChanges, RentConfig, RentPolicy
 from bot.search_cache import SearchCache
-from bot.service import NumbersService
+from bot.service import ActiveSummaryCache, NumbersService
 from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
@@ -121,7 +121,8 @@ def build_runtime(
     cache: SearchCache[tuple[AvailableNumber, ...]] = SearchCache(
         ttl=settings.search_cache_ttl, clock=clock
     )
-    service = NumbersService(client=client, cache=cache)
+    active_cache: ActiveSummaryCache = SearchCache(ttl=settings.active_cache_ttl, clock=clock)
+    service = NumbersService(client=client, cache=cache, active_cache=active_cache, clock=clock)
     changes = NumberChanges(
         client=client,
         policy=RentPolicy.from_settings(settings),

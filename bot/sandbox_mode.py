@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import SecretStr
 
 from bot.config import Settings
-from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
+from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID
+
+if TYPE_CHECKING:
+    from bot.sandbox import SandboxServer
 
 
 def sandbox_settings(settings: Settings, server: SandboxServer) -> Settings:

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Final
+
+from bot.active_summary import ActiveSummary, SummaryBuilder
+from bot.clock import Clock, MonotonicClock
 from bot.domain import (
     ACTIVE_PAGE_SIZE,
     SEARCH_FETCH_SIZE,
@@ -15,18 +22,31 @@ from bot.domain import (
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.search_cache import SearchCache
 from bot.sinch.client import SinchClient
-from bot.sinch.models import AvailableNumber
+from bot.sinch.models import ActiveNumber, ActiveNumbersPage, AvailableNumber
 from bot.validation import validate_active_query, validate_search_query, wire_pattern
+
+# How long a Slack summary may walk pages before answering with what it has counted: the
+# command's budget is 13 s (listeners.ANSWER_BUDGET), and a page in flight is cut off here too.
+SUMMARY_BUDGET: Final = 8.0
+
+ActiveSummaryCache = SearchCache[ActiveSummary]
 
 
 class NumbersService:
     """The one entry point for lookups, whatever the front end (Slack, CLI)."""
 
     def __init__(
-        self, *, client: SinchClient, cache: SearchCache[tuple[AvailableNumber, ...]] | None = None
+        self,
+        *,
+        client: SinchClient,
+        cache: SearchCache[tuple[AvailableNumber, ...]] | None = None,
+        active_cache: ActiveSummaryCache | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self._client = client
         self._cache = cache
+        self._active_cache = active_cache
+        self._clock = clock or MonotonicClock()
 
     async def run(self, query: Query) -> Result:
         if isinstance(query, SearchQuery):
@@ -34,6 +54,9 @@ class NumbersService:
         if isinstance(query, RegionsQuery):
             return await self.regions(query.type)
         if isinstance(query, ActiveQuery):
+            # No region and no page to continue: what is rented, summarised, not 250 pages.
+            if query.region is None and not query.page_token:
+                return await self.active_summary(type=query.type)
             return await self.active(query.region, query.type, page_token=query.page_token)
         assert not isinstance(query, HelpQuery), "help needs no lookup"
         raise TypeError(f"unknown query {type(query).__name__}")
@@ -88,15 +111,124 @@ class NumbersService:
     async def active_all(
         self, region: str | None = None, type: NumberType | None = None
     ) -> ActiveResult:
-        """Every rented number matching, following Sinch's page tokens (for the CLI)."""
+        """Every rented number matching, in the largest pages Sinch allows (the CLI's table)."""
         query = ActiveQuery(region=region, type=type)
-        validate_active_query(query)
-        numbers = await self._client.all_active_numbers(
-            region_code=region, type=type, page_size=ACTIVE_PAGE_SIZE
-        )
+        streamed = [number async for number in self.active_stream(region, type)]
+        # The types are walked at once; the table lists them in Sinch's order, by number.
+        numbers = tuple(sorted(streamed, key=lambda n: n.phone_number))
         return ActiveResult(
             query=query, numbers=numbers, total_size=len(numbers), next_page_token=None
         )
+
+    async def active_summary(
+        self,
+        region: str | None = None,
+        type: NumberType | None = None,
+        *,
+        budget: float | None = SUMMARY_BUDGET,
+    ) -> ActiveSummary:
+        """Counts and monthly cost of the rented numbers matching, from a streaming walk.
+
+        With a ``budget`` (seconds), the walk stops when it is spent and the summary says it is
+        partial; None walks every page (the CLI). Cached for the active cache's TTL, and
+        concurrent identical requests share one walk; an unbudgeted walk has its own key, so a
+        CLI summary is never a cached partial one.
+        """
+        query = ActiveQuery(region=region, type=type)
+        validate_active_query(query)
+        if self._active_cache is None:
+            return await self._summarise(query, budget)
+        key = ("active_summary", region, type, budget)
+        summary, age = await self._active_cache.get_or_fetch(
+            key, lambda: self._summarise(query, budget)
+        )
+        return summary if age is None else replace(summary, cache_age=age)
+
+    async def _summarise(self, query: ActiveQuery, budget: float | None) -> ActiveSummary:
+        builder = SummaryBuilder()
+        deadline = None if budget is None else self._clock.now() + budget
+        # One walk per type, concurrently: Sinch's docs mark `type` required on activeNumbers
+        # (and an older spec says omitting it lists only MOBILE), and three short walks answer
+        # sooner than one long one.
+        try:
+            async with asyncio.TaskGroup() as group:
+                for number_type in _types(query.type):
+                    group.create_task(self._walk(builder, query.region, number_type, deadline))
+        except BaseExceptionGroup as failed:
+            # One walk failed (the others were cancelled): its error is the answer, unwrapped
+            # so callers see the SinchError they handle.
+            raise failed.exceptions[0] from None
+        return builder.build(query)
+
+    async def _walk(
+        self,
+        builder: SummaryBuilder,
+        region: str | None,
+        type: NumberType,
+        deadline: float | None,
+    ) -> None:
+        pages = self._client.active_pages(region_code=region, type=type)
+        first = True
+        try:
+            while True:
+                remaining = None if deadline is None else deadline - self._clock.now()
+                if remaining is not None and remaining <= 0:
+                    builder.partial = True
+                    return
+                try:
+                    async with asyncio.timeout(remaining):
+                        page = await anext(pages, None)
+                except TimeoutError:
+                    builder.partial = True
+                    return
+                if page is None:
+                    return
+                builder.pages += 1
+                if first:
+                    builder.add_total(page.total_size)
+                    first = False
+                for number in page.active_numbers:
+                    builder.add(number)
+        finally:
+            await pages.aclose()
+
+    async def active_stream(
+        self, region: str | None = None, type: NumberType | None = None
+    ) -> AsyncIterator[ActiveNumber]:
+        """Every rented number matching, page by page as Sinch sends them (for CSV export).
+
+        The types are walked at once and each walk asks for its next page before the current
+        one is handed on, so the export waits about as long as its longest walk. Rows come in
+        the order pages arrive; memory holds one page per type.
+        """
+        validate_active_query(ActiveQuery(region=region, type=type))
+        walks = {t: self._client.active_pages(region_code=region, type=t) for t in _types(type)}
+        pending: dict[asyncio.Future[ActiveNumbersPage], NumberType] = {
+            asyncio.ensure_future(anext(walk)): t for t, walk in walks.items()
+        }
+        try:
+            while pending:
+                done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for future in done:
+                    number_type = pending.pop(future)
+                    try:
+                        page = future.result()
+                    except StopAsyncIteration:
+                        continue
+                    pending[asyncio.ensure_future(anext(walks[number_type]))] = number_type
+                    for number in page.active_numbers:
+                        yield number
+        finally:
+            # A failed walk or a reader that stopped early: stop the other walks, then close.
+            for future in pending:
+                future.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+            for walk in walks.values():
+                await walk.aclose()
+
+
+def _types(type: NumberType | None) -> tuple[NumberType, ...]:
+    return (type,) if type is not None else tuple(NumberType)
 
 
 def _cache_key(query: SearchQuery) -> tuple[object, ...]:

@@ -57,7 +57,7 @@ USAGE = "\n".join(
         f" default {DEFAULT_LIMIT})",
         f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
         f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
-        f"`{COMMAND} active [REGION] [TYPE]`: numbers this project rents",
+        f"`{COMMAND} active [TYPE]`: what this project rents, summarised; add REGION to list them",
         *NUMBER_USAGE_LINES,
         f"`{COMMAND} help`: this message",
     ]

@@ -8,7 +8,8 @@ Everything it serves is fictional (see ``bot.sandbox.catalog``). Typical use::
 
 from __future__ import annotations
 
-from bot.sandbox.server import SandboxServer, serve_forever
+from typing import TYPE_CHECKING
+
 from bot.sandbox.state import (
     SANDBOX_KEY_ID,
     SANDBOX_KEY_SECRET,
@@ -18,6 +19,19 @@ from bot.sandbox.state import (
     SandboxConfig,
     SandboxState,
 )
+
+if TYPE_CHECKING:
+    from bot.sandbox.server import SandboxServer, serve_forever
+
+
+def __getattr__(name: str) -> object:
+    # The server pulls in Starlette and uvicorn: a CLI lookup against Sinch never needs them.
+    if name in ("SandboxServer", "serve_forever"):
+        from bot.sandbox import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "SANDBOX_KEY_ID",

@@ -272,7 +272,11 @@ def create_app(
 
     def answer_active(request: Request) -> dict[str, object]:
         return list_active(
-            state.catalog, request.query_params, project_id=state.project_id, today=state.today
+            state.catalog,
+            request.query_params,
+            project_id=state.project_id,
+            today=state.today,
+            max_page_size=state.config.max_page_size,
         )
 
     def number_of(request: Request) -> str:

@@ -77,7 +77,8 @@ class Rental:
     monthly_price: str
     display_name: str | None
     charge_day: int  # day of the month the rent is charged, 1..28
-    # Set by rents and releases during a sandbox run (bot.sandbox.rentals).
+    # A pending release (set by releases, bot.sandbox.rentals, or by seeding): the number
+    # stays active until this day, its next charge date when it was released.
     expire_at: date | None = None
     sms_service_plan_id: str = ""
     voice_app_id: str = ""

@@ -10,6 +10,9 @@
 - ``POST /_sandbox/rent_faults``: ``{"kind": "timeout_after_commit" | "trial_account" |
   "no_credit", "delay": seconds}`` for the next rent (a list: the next ones, in order). 201.
 - ``GET /_sandbox/rentals``: how many rents and releases the sandbox committed.
+- ``POST /_sandbox/active``: ``{"count": N}`` replaces the project's rentals with N generated
+  ones (deterministic, across regions and types, every 25th releasing); answers
+  ``{"active": N}``, or 400 and nothing changed.
 """
 
 from __future__ import annotations
@@ -69,9 +72,21 @@ def control_routes(state: SandboxState) -> list[Route]:
     async def rentals(request: Request) -> Response:
         return JSONResponse({"rents": state.rentals.rents, "releases": state.rentals.releases})
 
+    async def seed_active(request: Request) -> Response:
+        try:
+            payload = json.loads(await request.body())
+            count = _integer(payload, "count") if isinstance(payload, dict) else None
+            if count is None:
+                raise TypeError('the body must be {"count": N}')
+            seeded = state.seed_active(count)
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc) or "the body must be JSON")
+        return JSONResponse({"active": seeded})
+
     return [
         Route("/_sandbox/rent_faults", add_rent_faults, methods=["POST"]),
         Route("/_sandbox/rentals", rentals, methods=["GET"]),
+        Route("/_sandbox/active", seed_active, methods=["POST"]),
         Route("/_sandbox/stats", stats, methods=["GET"]),
         Route("/_sandbox/faults", add_faults, methods=["POST"]),
         Route("/_sandbox/faults", clear_faults, methods=["DELETE"]),

@@ -93,7 +93,7 @@ class _Checker:
         found = (self.enum(name, value, Capability) for value in params.getlist(name))
         return frozenset(c for c in found if c is not None)
 
-    def size(self, params: QueryParams, name: str, default: int) -> int:
+    def size(self, params: QueryParams, name: str, default: int, maximum: int = MAX_SIZE) -> int:
         value = params.get(name)
         if value is None or value == "":
             return default
@@ -102,8 +102,8 @@ class _Checker:
         except ValueError:
             self.fail(name, f'parsing field "{name}": "{value}" is not a valid int32')
             return default
-        if not 1 <= size <= MAX_SIZE:
-            self.fail(name, f"{name} must be between 1 and {MAX_SIZE}, got {size}")
+        if not 1 <= size <= maximum:
+            self.fail(name, f"{name} must be between 1 and {maximum}, got {size}")
             return default
         return size
 
@@ -198,7 +198,12 @@ def list_regions(catalog: Catalog, params: QueryParams) -> dict[str, object]:
 
 
 def list_active(
-    catalog: Catalog, params: QueryParams, *, project_id: str, today: date
+    catalog: Catalog,
+    params: QueryParams,
+    *,
+    project_id: str,
+    today: date,
+    max_page_size: int = MAX_SIZE,
 ) -> dict[str, object]:
     """``GET activeNumbers``: the project's rentals, filtered and paginated."""
     check = _Checker()
@@ -206,7 +211,7 @@ def list_active(
     number_type = check.number_type(params, required=False)
     capabilities = check.capabilities(params, "capability")
     pattern = check.pattern(params)
-    page_size = check.size(params, "pageSize", DEFAULT_PAGE_SIZE)
+    page_size = check.size(params, "pageSize", DEFAULT_PAGE_SIZE, max_page_size)
     offset = _decode_page_token(check, params.get("pageToken"))
     order_by = params.get("orderBy") or "phoneNumber"
     if order_by not in _ORDER_BY:

@@ -6,13 +6,15 @@ import hashlib
 import hmac
 import secrets
 from collections import Counter, deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Literal
 
 from bot.clock import Clock, MonotonicClock
 from bot.sandbox.catalog import CATALOG, Catalog
+from bot.sandbox.queries import MAX_SIZE as DEFAULT_MAX_PAGE_SIZE
 from bot.sandbox.rentals import Rentals
+from bot.sandbox.seeding import seeded_rentals
 
 # Public and fictional on purpose: they unlock nothing but this sandbox.
 SANDBOX_PROJECT_ID = "sandbox-project"
@@ -33,12 +35,20 @@ class SandboxConfig:
     token_lifetime: int = 3600
     latency: float = 0.0
     token_latency: float = 0.0
+    # Seed the project with this many generated rentals instead of the catalog's (None: keep).
+    active_count: int | None = None
+    # activeNumbers answers 400 INVALID_ARGUMENT above this pageSize.
+    max_page_size: int = DEFAULT_MAX_PAGE_SIZE
 
     def __post_init__(self) -> None:
         if self.token_lifetime < 1:
             raise ValueError("token_lifetime must be at least 1 second")
         if self.latency < 0 or self.token_latency < 0:
             raise ValueError("latencies cannot be negative")
+        if self.active_count is not None and self.active_count < 0:
+            raise ValueError("the active count cannot be negative")
+        if self.max_page_size < 1:
+            raise ValueError("max_page_size must be at least 1")
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class SandboxState:
         self.project_id = SANDBOX_PROJECT_ID
         # Charge dates of rented numbers are computed from this day.
         self.today = today or datetime.now(UTC).date()
+        if self.config.active_count is not None:
+            self.seed_active(self.config.active_count)
         self._clock = clock or MonotonicClock()
         self._tokens: dict[str, float] = {}
         self._faults: dict[FaultTarget, deque[_Pending]] = {t: deque() for t in _TARGETS}
@@ -210,6 +222,13 @@ class SandboxState:
 
     def pending_faults(self) -> dict[FaultTarget, int]:
         return {target: len(self._faults[target]) for target in _TARGETS}
+
+    # Rented numbers
+
+    def seed_active(self, count: int) -> int:
+        """Replace the project's rentals with ``count`` generated ones; offers stay as they are."""
+        self.catalog = replace(self.catalog, rentals=seeded_rentals(count, self.catalog, self.today))
+        return len(self.catalog.rentals)
 
     # Counters
 

@@ -9,7 +9,7 @@ import asyncio
 import logging
 import random
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
 from urllib.parse import quote
@@ -62,6 +62,12 @@ OnCall = Callable[[str, str, float], None]
 _Params = list[tuple[str, str | int | float | bool | None]]
 _Model = TypeVar("_Model", bound=BaseModel)
 
+# The largest activeNumbers pageSize asked for. Sinch documents no maximum (its reference, OAS
+# 1.0.3 and the four official SDKs only say "the maximum number of items to return"); 1000 is
+# a common maximum of Google-style list APIs, whose error envelope Sinch's follows, and the
+# sandbox's cap. If Sinch answers 400 INVALID_ARGUMENT about pageSize, active_pages halves it
+# and remembers what worked.
+MAX_ACTIVE_PAGE_SIZE: Final = 1000
 # Sinch's messages are short; anything longer is not a message meant for people.
 MAX_MESSAGE_CHARS: Final = 300
 _MAX_STATUS_CHARS: Final = 64
@@ -117,6 +123,8 @@ class SinchClient:
         self._budget = budget
         self._max_attempts = max_attempts
         self._on_call = on_call
+        # The largest activeNumbers page Sinch has not refused, for this process's walks.
+        self.active_page_size = MAX_ACTIVE_PAGE_SIZE
 
     async def available_numbers(
         self,
@@ -259,6 +267,43 @@ class SinchClient:
             ) from None
         return _parse(endpoint, response, model)
 
+    async def active_pages(
+        self, *, region_code: str | None = None, type: NumberType | None = None
+    ) -> AsyncGenerator[ActiveNumbersPage, None]:
+        """Every page of rented numbers, as large as Sinch allows, following ``nextPageToken``.
+
+        Each page is its own operation with its own time budget; the caller decides how many
+        pages it can wait for. A 400 about ``pageSize`` halves it (down to 1) and retries the
+        same page; the size that worked is kept for later walks. A repeated token ends the walk
+        with a warning rather than looping.
+        """
+        seen: set[str] = set()
+        token: str | None = None
+        while True:
+            size = self.active_page_size
+            try:
+                page = await self.active_numbers(
+                    region_code=region_code, type=type, page_size=size, page_token=token
+                )
+            except SinchBadRequestError as exc:
+                if size <= 1 or not _refuses_page_size(exc):
+                    raise
+                self.active_page_size = max(1, size // 2)
+                _log.warning(
+                    "Sinch refused activeNumbers pageSize=%d; retrying with %d",
+                    size,
+                    self.active_page_size,
+                )
+                continue
+            yield page
+            token = page.next_page_token
+            if not token:
+                return
+            if token in seen:
+                _log.warning("Sinch repeated an activeNumbers page token; stopping")
+                return
+            seen.add(token)
+
     async def _get(
         self, endpoint: Endpoint, resource: str, params: _Params, model: type[_Model]
     ) -> _Model:
@@ -371,6 +416,15 @@ def _path_number(phone_number: str) -> str:
     if not _E164.fullmatch(phone_number):
         raise ValueError("phone_number must be in E.164 form, e.g. +12065550100")
     return phone_number
+
+
+def _refuses_page_size(exc: SinchBadRequestError) -> bool:
+    """A 400 INVALID_ARGUMENT that names pageSize (in a field violation or the message)."""
+    if exc.status not in (None, "INVALID_ARGUMENT"):
+        return False
+    if any(v.field == "pageSize" for v in exc.violations):
+        return True
+    return "pagesize" in exc.message.lower()
 
 
 def _parse(endpoint: Endpoint, response: httpx.Response, model: type[_Model]) -> _Model:

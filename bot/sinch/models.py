@@ -53,9 +53,11 @@ class SmsConfiguration(_Wire):
 
 
 class VoiceConfiguration(_Wire):
-    # RTC, EST or FAX; RTC when an appId is given.
+    # RTC carries appId, EST trunkId, FAX serviceId; RTC when an appId is given.
     type: str | None = None
     app_id: str | None = None
+    trunk_id: str | None = None
+    service_id: str | None = None
 
 
 class ScheduledProvisioning(_Wire):

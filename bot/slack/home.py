@@ -18,7 +18,7 @@ EXAMPLES = (
     "`/numbers US LOCAL sms 206` — Seattle numbers that can send SMS",
     "`/numbers sweden mobile ends:00` — Swedish mobiles ending in 00",
     "`/numbers regions` — where Sinch offers numbers",
-    "`/numbers active` — the numbers this project rents",
+    "`/numbers active` — how many numbers this project rents, where, and what they cost",
 )
 
 

@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import json
 import logging
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
 
+from bot.active_summary import ActiveSummary
 from bot.audit import CommandTrace, audit_command, start_trace
 from bot.clock import Clock
 from bot.commands.number_change import parse_number_command
@@ -26,7 +28,7 @@ from bot.errors import CommandError, SinchError, SinchTimeoutError
 from bot.ratelimit import UserRateLimiter
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.service import NumbersService
-from bot.slack import blocks
+from bot.slack import blocks, summary_blocks
 from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
 from bot.slack.number_changes import NumberChangeFlow
@@ -151,6 +153,8 @@ def result_count(result: Result) -> int:
         return len(result.shown)
     if isinstance(result, RegionsResult):
         return len(result.regions)
+    if isinstance(result, ActiveSummary):
+        return result.counted
     return len(result.numbers)
 
 
@@ -160,6 +164,7 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     app.command(COMMAND)(handler.on_command)
     app.action(blocks.SHARE_ACTION)(handler.on_share)
     app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
+    app.action(re.compile(rf"^{summary_blocks.REGION_ACTION}:"))(handler.on_region)
     if deps.number_changes is not None:
         deps.number_changes.register(app)
 
@@ -293,6 +298,8 @@ class NumbersHandler:
             )
         if isinstance(result, RegionsResult):
             return blocks.render_regions(result, sandbox=sandbox)
+        if isinstance(result, ActiveSummary):
+            return summary_blocks.render_active_summary(result, sandbox=sandbox)
         assert isinstance(result, ActiveResult)
         return blocks.render_active(result, sandbox=sandbox, page=page)
 
@@ -342,6 +349,24 @@ class NumbersHandler:
             return
         message, _, _ = await self._answer(query, started, page=page)
         await self._d.sender.send(response_url, {**message, "replace_original": True})
+
+    async def on_region(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        await ack()
+        if not self._refuse_button(body):
+            self._inflight.spawn(self._region(body, action))
+
+    async def _region(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A summary's region button: list that region's numbers below the summary."""
+        started = self._d.clock.now()
+        start_trace()
+        response_url = str(body.get("response_url") or "")
+        try:
+            query = _decode_region_value(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            return
+        message, _, _ = await self._answer(query, started)
+        await self._d.sender.send(response_url, {**message, "replace_original": False})
 
 
 class _CommandAudit:
@@ -399,6 +424,17 @@ def _decode_page_value(value: str) -> tuple[ActiveQuery, int]:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise CommandError("That button has expired; run the command again.") from None
     return ActiveQuery(region=region, type=type_, page_token=token), page
+
+
+def _decode_region_value(value: str) -> ActiveQuery:
+    """A region button carries region (and type) as compact JSON; the service validates them."""
+    try:
+        data = json.loads(value)
+        region = str(data["region"])
+        type_ = NumberType(data["type"]) if data.get("type") else None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CommandError("That button has expired; run the command again.") from None
+    return ActiveQuery(region=region, type=type_)
 
 
 def _outcome_of(err: SinchError) -> str:

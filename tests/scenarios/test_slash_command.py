@@ -354,7 +354,7 @@ async def test_next_page_button_sends_the_page_token(
         httpx.Response(200, json=page2),
     ]
     bot = await make_bot()
-    first = await bot.answer("active")
+    first = await bot.answer("active US")
     button = button_in(first, "numbers_active_next")
     assert first["blocks"][0]["text"]["text"].endswith("Active numbers (2 in total)")
     response = await bot.post_signed(
