@@ -26,8 +26,8 @@ from bot.slack.delivery import ResponseSender
 from bot.slack.home import HomeStatus
 from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
-from bot.slack.token_check import SlackTokenCheck
 from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
+from bot.slack.token_check import SlackTokenCheck
 
 log = logging.getLogger(__name__)
 

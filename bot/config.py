@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-
-
 from decimal import Decimal
 from typing import Literal
 from urllib.parse import urlsplit

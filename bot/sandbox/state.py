@@ -227,7 +227,9 @@ class SandboxState:
 
     def seed_active(self, count: int) -> int:
         """Replace the project's rentals with ``count`` generated ones; offers stay as they are."""
-        self.catalog = replace(self.catalog, rentals=seeded_rentals(count, self.catalog, self.today))
+        self.catalog = replace(
+            self.catalog, rentals=seeded_rentals(count, self.catalog, self.today)
+        )
         return len(self.catalog.rentals)
 
     # Counters

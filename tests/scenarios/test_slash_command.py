@@ -356,7 +356,8 @@ async def test_next_page_button_sends_the_page_token(
     bot = await make_bot()
     first = await bot.answer("active US")
     button = button_in(first, "numbers_active_next")
-    assert first["blocks"][0]["text"]["text"].endswith("Active numbers (2 in total)")
+    header = first["blocks"][0]["text"]["text"]
+    assert header.endswith("Active numbers in United States (2 in total)")
     response = await bot.post_signed(
         action_body("numbers_active_next", button["value"], bot.slack.response_url("p2"))
     )
@@ -411,7 +412,7 @@ async def test_next_page_counts_pages_across_clicks(
     ]
     sinch_api["active"].side_effect = [httpx.Response(200, json=page) for page in pages]
     bot = await make_bot()
-    message = await bot.answer("active")
+    message = await bot.answer("active US")
     assert "Page 1 ·" in text_of(message)
     for page in (2, 3):
         button = button_in(message, blocks.NEXT_PAGE_ACTION)
