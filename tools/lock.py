@@ -118,7 +118,8 @@ def problems(repo: Path) -> list[str]:
         if recorded != digest:
             found.append(
                 f"{name} is out of date with pyproject.toml's dependencies "
-                f"(compiled from {recorded or 'an unknown spec'}, pyproject.toml is {digest}): "
+                f"(compiled from {(recorded or 'an unknown spec')[:12]}, "
+                f"pyproject.toml is {digest[:12]}): "
                 f"{FIX}"
             )
     if len(texts) == len(LOCKS):
