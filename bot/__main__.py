@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
+from collections.abc import Sequence
 
 from bot.config import load_settings
 from bot.errors import ConfigError
@@ -11,7 +13,25 @@ from bot.logging_setup import configure_logging, secret_values
 from bot.server import serve
 
 
-def main() -> int:
+def _parser() -> argparse.ArgumentParser:
+    return argparse.ArgumentParser(
+        prog="python -m bot",
+        description=(
+            "Serve the Slack app for /numbers on 0.0.0.0:$PORT (the Procfile's web process). "
+            "It takes no options: settings come from the environment or a .env file "
+            "(SINCH_PROJECT_ID, SINCH_KEY_ID, SINCH_KEY_SECRET, SLACK_BOT_TOKEN, "
+            "SLACK_SIGNING_SECRET, ...; see the README's Configuration)."
+        ),
+        epilog=(
+            "Without a Sinch account: `numbers-bot serve --sandbox`. Lookups from a terminal: "
+            "`numbers-bot --help`."
+        ),
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    # --help (or a stray argument) is answered here, before anything is configured or served.
+    _parser().parse_args(argv)
     try:
         settings = load_settings()
         settings.require("serve")

@@ -21,9 +21,14 @@ def test_procfile_runs_one_web_process_that_reads_port() -> None:
     assert lines == ["web: python -m bot"]
 
 
-def test_buildpack_installs_the_project_itself() -> None:
+def test_buildpack_installs_the_hashed_lock_and_runs_the_bot_from_the_app_directory() -> None:
+    # pip's hash-checking mode cannot install a directory ("."), and needs not: `python -m bot`
+    # imports bot/ from the app directory, its working directory. tests/test_lock.py checks pins.
     requirements = (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines()
-    assert "." in [line.strip() for line in requirements]
+    lines = [line.strip() for line in requirements if not line.lstrip().startswith("#")]
+    assert not [line for line in lines if line in {".", "-e ."} or line.startswith(("-e", "./"))]
+    assert any(line.startswith("--hash=sha256:") for line in lines)
+    assert (REPO / "bot" / "__main__.py").is_file()
 
 
 def test_manifest_declares_the_command_with_the_events_url() -> None:

@@ -7,7 +7,6 @@ from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.slack.home import HomeStatus, register_home
@@ -37,11 +36,11 @@ def build_bolt_app(
     signing_secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else None
     )
-    # Passing client= makes Bolt use our base_url (GovSlack, test stubs); with authorize= the
-    # token comes from the authorize result instead.
-    client = AsyncWebClient(token=None if authorize else bot_token, base_url=settings.slack_api_url)
+    # Bolt builds its own Web API client from the token (with authorize= the token comes from
+    # the authorize result instead). Not client=: Bolt also reads SLACK_BOT_TOKEN from the
+    # environment, and a client next to that token logs a WARNING at every start.
     app = AsyncApp(
-        client=client,
+        token=None if authorize else bot_token,
         signing_secret=signing_secret or "socket-mode-has-no-signature",
         authorize=authorize,
         before_authorize=token_check.before_authorize if token_check is not None else None,
@@ -52,6 +51,8 @@ def build_bolt_app(
         request_verification_enabled=True,
         logger=logging.getLogger("bot.slack.bolt"),
     )
+    # Our base_url (GovSlack, test stubs): Bolt copies it into every request's client.
+    app.client.base_url = settings.slack_api_url
     register(app, deps, inflight)
     register_home(app, home_status)
     return app

@@ -345,6 +345,7 @@ class RecordingTransport(AiohttpTransport):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.kwargs = kwargs
         self.paths: list[str] = []
         self.closes_while_open = 0
         self.instances.append(self)
@@ -376,3 +377,106 @@ async def test_runtime_shares_one_transport_and_closes_it_once(
     ]
     assert transport.closed
     assert transport.closes_while_open == 1
+
+
+class KeepAliveServer:
+    """A minimal HTTP/1.1 keep-alive server that counts connections and sees them close."""
+
+    def __init__(self) -> None:
+        self.opened = 0
+        self.closed = asyncio.Event()
+        self.url = ""
+        self._server: asyncio.Server | None = None
+
+    async def __aenter__(self) -> KeepAliveServer:
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.opened += 1
+        try:
+            while await reader.readuntil(b"\r\n\r\n"):  # GETs only: no body to read
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            self.closed.set()  # the client hung up
+        finally:
+            writer.close()
+
+
+async def test_an_idle_connection_is_dropped_after_the_keepalive_expiry() -> None:
+    transport = AiohttpTransport(keepalive_expiry=0.05)
+    try:
+        async with KeepAliveServer() as server:
+            http = client(transport, server.url)
+            assert (await http.get("/")).text == "ok"
+            assert (await http.get("/")).text == "ok"  # the same connection, still fresh
+            assert server.opened == 1
+
+            # The client, not the server, closes the idle connection once it expires ...
+            async with asyncio.timeout(5):
+                await server.closed.wait()
+            # ... so the next request opens a new one instead of landing on a closing one.
+            assert (await http.get("/")).text == "ok"
+            assert server.opened == 2
+    finally:
+        await transport.aclose()
+
+
+async def test_a_connection_within_the_keepalive_expiry_is_reused() -> None:
+    transport = AiohttpTransport(keepalive_expiry=30.0)
+    try:
+        async with KeepAliveServer() as server:
+            http = client(transport, server.url)
+            for _ in range(3):
+                await http.get("/")
+
+            assert server.opened == 1
+            assert not server.closed.is_set()
+    finally:
+        await transport.aclose()
+
+
+async def test_runtime_drops_idle_sinch_connections_after_30_s(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bot.runtime, "AiohttpTransport", RecordingTransport)
+    monkeypatch.setattr(RecordingTransport, "instances", [])
+
+    runtime = build_runtime(sandbox_settings(Settings(_env_file=None), sandbox))
+    await runtime.aclose()
+
+    [transport] = RecordingTransport.instances
+    # Before common server-side idle timeouts (60-75 s), so that a request never lands on a
+    # connection the server is closing; the tests above show the transport honours it.
+    assert transport.kwargs["keepalive_expiry"] == 30.0
+
+
+async def test_runtime_timeouts_reach_the_transport(
+    sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[dict[str, float | None]] = []
+
+    class TimeoutRecorder(RecordingTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            seen.append(request.extensions["timeout"])
+            return await super().handle_async_request(request)
+
+    monkeypatch.setattr(bot.runtime, "AiohttpTransport", TimeoutRecorder)
+    monkeypatch.setattr(RecordingTransport, "instances", [])
+    runtime = build_runtime(sandbox_settings(Settings(_env_file=None), sandbox))
+    try:
+        await runtime.client.available_regions([NumberType.LOCAL])
+    finally:
+        await runtime.aclose()
+
+    token_call, numbers_call = seen
+    assert token_call == {"connect": 5.0, "read": 10.0, "write": 10.0, "pool": 10.0}
+    assert numbers_call == {"connect": 3.0, "read": 4.0, "write": 4.0, "pool": 2.0}
