@@ -102,7 +102,7 @@ async def test_tick_reschedules_when_the_lifetime_changes(
 
     # The issuer goes back to one-hour tokens: the tick slows down again.
     endpoint.lifetime = 3600
-    fake_clock.advance(provider.next_attempt_at - fake_clock.now())
+    fake_clock.advance(provider.next_post_at - fake_clock.now())
     await job.func()
     assert router["token"].call_count == 2
     assert scheduler.get_job(JOB_ID).trigger.interval == timedelta(seconds=30)

@@ -429,7 +429,7 @@ async def token_endpoint_down_2min_while_token_valid(env: FaultEnv) -> None:
     bot = await env.bot()
     provider = bot.provider
     first = env.token.issued[-1]
-    env.clock.advance(provider.next_attempt_at - env.clock.now())  # the refresh is due
+    env.clock.advance(provider.next_post_at - env.clock.now())  # the refresh is due
     outage_ends = env.clock.now() + 120
     env.token.fail(lambda: httpx.Response(503, json={"error": "temporarily_unavailable"}))
 
@@ -459,7 +459,7 @@ async def token_endpoint_down_2min_while_token_valid(env: FaultEnv) -> None:
     assert (await bot.http.get("/readyz")).status_code == 503
 
     env.token.recover()
-    env.clock.advance(max(0.0, provider.next_attempt_at - env.clock.now()))
+    env.clock.advance(max(0.0, provider.next_post_at - env.clock.now()))
     await provider.refresh_if_due()
     assert len(env.token.issued) == 2
     assert (await bot.http.get("/readyz")).status_code == 200
@@ -492,7 +492,7 @@ async def token_endpoint_down_token_expired(env: FaultEnv) -> None:
     assert env.clock.sleeps == []
 
     env.token.recover()
-    env.clock.advance(max(0.0, provider.next_attempt_at - env.clock.now()))
+    env.clock.advance(max(0.0, provider.next_post_at - env.clock.now()))
     await provider.refresh_if_due()  # the tick, not a user, brings the bot back
     assert len(env.token.issued) == 2
     assert (await bot.http.get("/readyz")).status_code == 200
@@ -542,15 +542,16 @@ async def wrong_key_at_startup(env: FaultEnv) -> None:
 
 
 async def token_endpoint_rate_limited(env: FaultEnv) -> None:
-    """Token endpoint 429 with Retry-After: 20: neither the tick nor user commands POST again
-    before it has passed (users get a clear reply meanwhile); the first request after it works.
+    """Token endpoint 429 with Retry-After: 45 (past the 30 s backoff cap that applies without a
+    token): neither the tick nor user commands POST again before it has passed (users get a
+    clear reply saying when to try again); the first request after it works.
     """
-    limited_until = env.clock.now() + 20
+    limited_until = env.clock.now() + 45
 
     def rate_limit() -> httpx.Response | None:
         if env.clock.now() >= limited_until:
             return None
-        headers = {"Retry-After": "20"}
+        headers = {"Retry-After": "45"}
         return httpx.Response(429, json={"error": "temporarily_unavailable"}, headers=headers)
 
     env.token.fail(rate_limit)
@@ -560,17 +561,17 @@ async def token_endpoint_rate_limited(env: FaultEnv) -> None:
     await provider.refresh_if_due()  # the start-up tick meets the 429
     assert len(env.token.posts) == 1
 
-    for offset in (2, 7, 12, 17):
+    for offset in (2, 12, 22, 32, 44):
         env.clock.advance(started + offset - env.clock.now())
         await provider.refresh_if_due()
         message = await env.answer(bot, "US LOCAL", url_name=f"limited-{offset}")
         shown = text_of(message)
         assert "can't authenticate with Sinch" in shown
-        assert "try again" in shown.lower()
+        assert f"try again in {45 - offset} s" in shown.lower()
     assert len(env.token.posts) == 1
     assert not env.sinch["available"].called
 
-    env.clock.advance(started + 21 - env.clock.now())
+    env.clock.advance(started + 46 - env.clock.now())
     assert RESULT in text_of(await env.answer(bot, "US LOCAL", url_name="after"))
     assert len(env.token.posts) == 2
 

@@ -15,17 +15,17 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from bot.errors import SinchAuthError, SinchConnectionError, SinchError, SinchTimeoutError
+from bot.errors import (
+    SinchAuthError,
+    SinchConnectionError,
+    SinchError,
+    SinchTimeoutError,
+    TokenUnavailableError,
+)
 from bot.scheduler import jitter_for
 from bot.sinch import auth
-from bot.sinch.auth import (
-    SinchAuth,
-    Token,
-    TokenProvider,
-    mandatory_window_for,
-    refresh_delay,
-    tick_interval_for,
-)
+from bot.sinch.auth import SinchAuth, Token, TokenProvider
+from bot.sinch.schedule import mandatory_window_for, refresh_delay, tick_interval_for
 from tests.fakes import FakeClock
 
 AUTH_URL = "https://auth.example.test/oauth2/token"
@@ -219,7 +219,7 @@ async def test_first_token_uses_the_client_credentials_wire_format(
     assert token.generation == 1
     assert token.value not in repr(token)
     assert token.value not in str(token)
-    assert provider.fetch_count == 1
+    assert token_route.call_count == 1
     assert provider.last_refresh_at == started + 0.5
 
 
@@ -427,7 +427,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
         posts = token_route.call_count
         await provider.refresh_if_due()
         assert token_route.call_count == posts + 1
-        delays.append(provider.next_attempt_at - fake_clock.now())
+        delays.append(provider.next_post_at - fake_clock.now())
         # Not due yet: the tick stays idle and requests keep getting the old token.
         fake_clock.advance(delays[-1] - 0.1)
         await provider.refresh_if_due()
@@ -445,7 +445,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
     # Once R <= 300 s the cap drops to 30 s.
     fake_clock.advance(first.remaining(fake_clock.now()) - 250)
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 30
+    assert provider.next_post_at - fake_clock.now() == 30
     assert await provider.token() is first
 
     # Success ends the streak; the next streak warns again.
@@ -458,7 +458,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
     issuer.fail_with = httpx.ConnectError("down")
     await provider.refresh_if_due()
     assert len(warnings_from_provider(caplog, logging.WARNING)) == 2
-    assert provider.next_attempt_at - fake_clock.now() == 30  # the backoff counter was reset
+    assert provider.next_post_at - fake_clock.now() == 30  # the backoff counter was reset
 
 
 async def test_short_lifetime_backoff_uses_the_tick(
@@ -471,14 +471,22 @@ async def test_short_lifetime_backoff_uses_the_tick(
 
     for _ in range(2):
         await provider.refresh_if_due()
-        assert provider.next_attempt_at - fake_clock.now() == 1
+        assert provider.next_post_at - fake_clock.now() == 1
         assert await provider.token() is first
         fake_clock.advance(1)
     assert token_route.call_count == 3
-    # R = W = 2 s: requests need a fresh token, and within 5 s of a failure they fail fast.
+    # R = W = 2 s: the request needs a fresh token and may POST; that fails, and the held token,
+    # valid for more than the margin, is sent anyway: it is never thrown away.
+    assert await provider.token() is first
+    assert token_route.call_count == 4
+    # Before the next permitted attempt a request makes no POST and still gets the held token.
+    assert await provider.token() is first
+    assert token_route.call_count == 4
+    # With less than the margin (0.5 s for 8 s tokens) left, the request fails with the error.
+    fake_clock.advance(first.remaining(fake_clock.now()) - 0.4)
     with pytest.raises(SinchConnectionError, match="HTTP 500"):
         await provider.token()
-    assert token_route.call_count == 3
+    assert token_route.call_count == 5
 
 
 async def test_token_endpoint_429_backs_off_honouring_retry_after(
@@ -497,7 +505,7 @@ async def test_token_endpoint_429_backs_off_honouring_retry_after(
     ]
 
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 120
+    assert provider.next_post_at - fake_clock.now() == 120
     # No storm: requests keep the old token and cause no POSTs.
     for _ in range(20):
         assert await provider.token() is first
@@ -505,10 +513,10 @@ async def test_token_endpoint_429_backs_off_honouring_retry_after(
 
     fake_clock.advance(120)
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 30  # clamped up to the floor
+    assert provider.next_post_at - fake_clock.now() == 30  # clamped up to the floor
     fake_clock.advance(30)
     await provider.refresh_if_due()
-    assert 60 <= provider.next_attempt_at - fake_clock.now() <= 120  # third attempt: U(60, 120)
+    assert 60 <= provider.next_post_at - fake_clock.now() <= 120  # third attempt: U(60, 120)
     assert outcomes == ["success", *["transient_error"] * 3]
 
 
@@ -588,14 +596,18 @@ async def test_without_token_50_callers_share_one_failed_fetch_and_fail_fast(
 
     assert token_route.call_count == 1
     assert all(isinstance(r, SinchConnectionError) for r in results)
-    # Within 5 s of the failure: the same error at once, without a POST.
-    fake_clock.advance(4.9)
-    with pytest.raises(SinchConnectionError) as info:
+    # Until the next permitted POST (the backoff: 30 s without a token): the same error at once,
+    # without a POST, saying when to try again.
+    wait = provider.next_post_at - fake_clock.now()
+    assert wait == 30
+    fake_clock.advance(wait - 0.5)
+    with pytest.raises(TokenUnavailableError) as info:
         await provider.token()
     assert str(info.value) == str(results[0])
+    assert info.value.retry_after == pytest.approx(0.5)
     assert token_route.call_count == 1
-    # After the window a caller tries again, and a success clears the failure.
-    fake_clock.advance(0.2)
+    # Then a caller tries again, and a success clears the failure.
+    fake_clock.advance(0.5)
     issuer.fail_with = None
     assert (await provider.token()).generation == 1
     assert token_route.call_count == 2
@@ -663,7 +675,6 @@ async def test_hung_token_endpoint_is_cut_off_by_the_overall_fetch_timeout(
         await provider.token()
 
     assert outcomes == ["transient_error"]
-    assert provider.fetch_count == 1
 
 
 async def test_aclose_cancels_the_inflight_fetch(provider: TokenProvider, issuer: Issuer) -> None:
@@ -699,7 +710,7 @@ async def test_same_expiry_answer_does_not_spin(
     await provider.refresh_if_due()
     # Accepted, but the next attempt waits like a backoff instead of following at once.
     assert token_route.call_count == 2
-    assert provider.next_attempt_at - fake_clock.now() == 30
+    assert provider.next_post_at - fake_clock.now() == 30
     await provider.refresh_if_due()
     assert token_route.call_count == 2
 
