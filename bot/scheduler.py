@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -52,6 +53,10 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
                 )
                 logger.info("Sinch token refresh tick now every %g s", wanted)
                 interval = wanted
+        except asyncio.CancelledError:
+            # Shutdown cancels a tick in flight. Ending quietly keeps APScheduler from logging
+            # "Job raised an exception" with a traceback; the job's task ends here either way.
+            logger.debug("Sinch token refresh tick cancelled by shutdown")
         except Exception as exc:
             logger.error("Sinch token refresh tick failed: %s", type(exc).__name__)
 
