@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
@@ -18,14 +17,16 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.ratelimit import UserRateLimiter
+from bot.readiness import ReadinessCheck, not_ready_reasons, token_check
 from bot.runtime import Runtime, build_runtime
-from bot.scheduler import build_scheduler
+from bot.scheduler import build_scheduler, stop_scheduler
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
 from bot.slack.bolt_request import to_bolt_request
 from bot.slack.delivery import ResponseSender
 from bot.slack.home import HomeStatus
 from bot.slack.listeners import CommandDeps, InflightCommands
+from bot.slack.socket_mode import SocketModeRunner
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,15 @@ def create_app(
 
     bolt = build_bolt_app(settings, deps, inflight, home_status=home_status, authorize=authorize)
     socket_mode = settings.slack_app_token is not None
+    socket_runner = None
+    if settings.slack_app_token is not None:
+        socket_runner = SocketModeRunner(
+            bolt, settings.slack_app_token.get_secret_value(), clock=runtime.clock
+        )
+    # /readyz is 200 when none of these names a reason; each is one small function.
+    readiness: list[ReadinessCheck] = [token_check(provider)]
+    if socket_runner is not None:
+        readiness.append(socket_runner.not_ready_reason)
 
     async def slack_events(request: Request) -> Response:
         bolt_request = await to_bolt_request(request)
@@ -93,9 +103,10 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        if provider.is_ready():
+        reasons = not_ready_reasons(readiness)
+        if not reasons:
             return PlainTextResponse("ready")
-        return PlainTextResponse(f"not ready: {provider.readiness_reason()}", status_code=503)
+        return PlainTextResponse(f"not ready: {'; '.join(reasons)}", status_code=503)
 
     async def metrics(_: Request) -> Response:
         return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -104,23 +115,22 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # APScheduler must start inside the running loop; its first tick fetches the token.
         scheduler = build_scheduler(provider)
-        scheduler.start()
-        socket_handler = None
-        if socket_mode:
-            assert settings.slack_app_token is not None
-            socket_handler = AsyncSocketModeHandler(
-                bolt, settings.slack_app_token.get_secret_value()
-            )
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         try:
+            scheduler.start()
+            if socket_runner is not None:
+                # In the background: a refused app token must not keep PORT from binding.
+                socket_runner.start()
             yield
         finally:
-            if socket_handler is not None:
-                await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            # Also after a failed start-up: whatever started is stopped, every session closed.
+            if socket_runner is not None:
+                await socket_runner.aclose()
             still_running = await inflight.drain(DRAIN_SECONDS)
             if still_running:
                 log.warning("shutting down with %d command(s) unanswered", still_running)
-            scheduler.shutdown(wait=False)
+                # Cancelled before the sender closes, so no late reply opens a new session.
+                await inflight.cancel_remaining()
+            await stop_scheduler(scheduler)
             await sender.aclose()
             await runtime.aclose()
 

@@ -79,6 +79,22 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
     return scheduler
 
 
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Shut the scheduler down so that a tick in flight ends quietly (see ``tick``).
+
+    A job submitted but not yet started would be cancelled before its first line runs, and
+    APScheduler logs that as an error with a traceback: no new submissions, let those start,
+    then shut down. AsyncIOScheduler shuts down on the next loop iteration; wait for it.
+    """
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    for _ in range(2):
+        await asyncio.sleep(0)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)
+
+
 def log_job_event(event: Any) -> None:
     """Safety net for scheduler trouble: one sanitized line, never the exception's text."""
     if event.code == EVENT_JOB_ERROR:

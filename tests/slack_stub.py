@@ -88,6 +88,8 @@ class SlackStub:
         self.api_calls: list[str] = []
         self.api_bodies: list[dict[str, Any]] = []
         self.fail_next = 0
+        # Answer apps.connections.open with invalid_auth, as Slack does for a bad app token.
+        self.refuse_app_token = False
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -132,6 +134,8 @@ class SlackStub:
         async with self._arrived:
             self.api_calls.append(method)
             self._arrived.notify_all()
+        if method == "apps.connections.open" and self.refuse_app_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open":
             url = str(self._server.make_url("/socket")).replace("http://", "ws://")
             return web.json_response({"ok": True, "url": url})
@@ -159,6 +163,11 @@ class SlackStub:
             async with self._arrived:
                 await self._arrived.wait_for(lambda: method in self.api_calls)
         return self.api_bodies[self.api_calls.index(method)]
+
+    async def wait_for_api_calls(self, method: str, count: int, timeout: float = 10.0) -> None:
+        async with asyncio.timeout(timeout):
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: self.api_calls.count(method) >= count)
 
     async def wait_for_socket_ack(self, timeout: float = 10.0) -> dict[str, Any]:
         async with asyncio.timeout(timeout):
