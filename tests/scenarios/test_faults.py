@@ -86,6 +86,7 @@ class TokenEndpoint:
         self._clock = clock
         self.issued: list[str] = []
         self.posts: list[float] = []
+        self.lifetime: float = TOKEN_LIFETIME
         # Called per POST while set: returns the failure to answer, or None to issue a token.
         self.failure: Callable[[], httpx.Response | Exception | None] | None = None
 
@@ -98,7 +99,7 @@ class TokenEndpoint:
             return failure
         value = f"sinch-access-{len(self.issued) + 1}-{secrets.token_urlsafe(16)}"
         self.issued.append(value)
-        body = {"access_token": value, "expires_in": TOKEN_LIFETIME, "token_type": "bearer"}
+        body = {"access_token": value, "expires_in": self.lifetime, "token_type": "bearer"}
         return httpx.Response(200, json=body)
 
     def fail(self, answer: Callable[[], httpx.Response | Exception | None]) -> None:
@@ -499,6 +500,29 @@ async def token_endpoint_down_token_expired(env: FaultEnv) -> None:
     assert RESULT in text_of(await env.answer(bot, "US LOCAL", url_name="after"))
 
 
+async def token_endpoint_down_most_of_a_short_token(env: FaultEnv) -> None:
+    """8 s tokens; the token endpoint is down from +2 s to +8 s. Commands at +3, +5 and +7 s
+    all answer with numbers: the held token is sent while it lasts (at +7 s its refresh has
+    failed and it has 1 s left), because a failed refresh never throws a valid token away.
+    """
+    env.token.lifetime = 8
+    bot = await env.bot()  # the token is fetched at +0 s
+    provider = bot.provider
+    started = env.token.posts[0]
+    for tenth in range(1, 80):  # the tick runs every second, as it does for 8 s tokens
+        env.clock.advance(started + tenth / 10 - env.clock.now())
+        if tenth == 20:
+            env.token.fail(lambda: httpx.ConnectError("[Errno 111] Connection refused"))
+        if tenth % 10 == 0:
+            await provider.refresh_if_due()
+        if tenth in (30, 50, 70):
+            message = await env.answer(bot, "US LOCAL", url_name=f"at-{tenth}")
+            assert RESULT in text_of(message)
+    used = {call.request.headers["Authorization"] for call in env.sinch["available"].calls}
+    assert used == {f"Bearer {env.token.issued[0]}"}
+    assert len(env.token.posts) >= 4  # the refresh was tried (and failed) meanwhile
+
+
 async def wrong_key_at_startup(env: FaultEnv) -> None:
     """Wrong key at start-up (the sandbox refuses it): the app starts and logs ONE error naming
     the cause, /readyz is 503, users are told, and refresh retries every few minutes only.
@@ -718,6 +742,7 @@ SCENARIOS: dict[str, Scenario] = {
     "token-revoked": token_revoked,
     "token-endpoint-down-2min-token-valid": token_endpoint_down_2min_while_token_valid,
     "token-endpoint-down-token-expired": token_endpoint_down_token_expired,
+    "token-endpoint-down-most-of-a-short-token": token_endpoint_down_most_of_a_short_token,
     "wrong-key-at-startup": wrong_key_at_startup,
     "token-endpoint-rate-limited": token_endpoint_rate_limited,
     "response-url-5xx-then-ok": response_url_5xx_then_ok,
