@@ -147,8 +147,11 @@ class TokenProvider:
         return DEFAULT_TICK if self._token is None else tick_interval_for(self._token.lifetime)
 
     def seconds_until_expiry(self) -> float | None:
+        """Time left on the token a request would be sent with; None if there is none."""
         token = self._token
-        return None if token is None else token.remaining(self._clock.now())
+        if token is None or token.rejected:
+            return None
+        return token.remaining(self._clock.now())
 
     def is_ready(self) -> bool:
         """True iff a token is held that is not yet in its mandatory-refresh window."""
@@ -411,6 +414,8 @@ class TokenProvider:
         else:
             delay = self._backoff(held, failed.retry_after)
         self._next_post_at = now + delay
+        if isinstance(failed.error, TokenUnavailableError):
+            failed.error.retry_after = delay  # what the waiters of this fetch are told
 
         valid = None if held is None or held.rejected else held.remaining(now)
         state = "no token held" if valid is None else f"current token valid {valid:.0f} s"

@@ -608,6 +608,8 @@ async def test_without_token_50_callers_share_one_failed_fetch_and_fail_fast(
 
     assert token_route.call_count == 1
     assert all(isinstance(r, SinchConnectionError) for r in results)
+    # Every waiter is told when the next attempt is allowed: the backoff without a token.
+    assert {r.retry_after for r in results if isinstance(r, TokenUnavailableError)} == {30}
     # Until the next permitted POST (the backoff: 30 s without a token): the same error at once,
     # without a POST, saying when to try again.
     wait = provider.next_post_at - fake_clock.now()
