@@ -39,7 +39,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"numbers-bot: {err}", file=sys.stderr)
         return 2
     configure_logging(settings.log_level, secrets=secret_values(settings))
-    asyncio.run(serve(settings))
+    try:
+        asyncio.run(serve(settings))
+    except ConfigError as err:  # found at start-up, e.g. PORT already taken
+        print(f"numbers-bot: {err}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST
-from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,9 +16,10 @@ from starlette.routing import Route
 
 from bot.config import Settings
 from bot.ratelimit import UserRateLimiter
+from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox_mode import answers_from_sandbox
-from bot.scheduler import build_scheduler
+from bot.scheduler import build_scheduler, stop_scheduler
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
 from bot.slack.delivery import ResponseSender
@@ -27,6 +27,7 @@ from bot.slack.home import HomeStatus
 from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
 from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
+from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
 
 log = logging.getLogger(__name__)
@@ -99,26 +100,36 @@ def create_app(
         )
 
     # SLACK_BOT_TOKEN is checked once at start-up; tests handing in an offline authorize skip it.
-    token_check = None if authorize else SlackTokenCheck.of(settings, sender, inflight)
+    slack_token = None if authorize else SlackTokenCheck.of(settings, sender, inflight)
     bolt = build_bolt_app(
         settings,
         deps,
         inflight,
         home_status=home_status,
         authorize=authorize,
-        token_check=token_check,
+        token_check=slack_token,
     )
     socket_mode = settings.slack_app_token is not None
+    socket_runner = None
+    if settings.slack_app_token is not None:
+        socket_runner = SocketModeRunner(
+            bolt, settings.slack_app_token.get_secret_value(), clock=runtime.clock
+        )
+    # /readyz is 200 when none of these names a reason; each is one small function.
+    readiness: list[ReadinessCheck] = [sinch_token_check(provider)]
+    if slack_token is not None:
+        readiness.append(slack_token.not_ready_reason)
+    if socket_runner is not None:
+        readiness.append(socket_runner.not_ready_reason)
 
     async def healthz(_: Request) -> Response:
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
-        slack_reason = token_check.not_ready_reason() if token_check is not None else None
-        if provider.is_ready() and slack_reason is None:
+        reasons = not_ready_reasons(readiness)
+        if not reasons:
             return PlainTextResponse("ready")
-        reason = slack_reason or provider.readiness_reason()
-        return PlainTextResponse(f"not ready: {reason}", status_code=503)
+        return PlainTextResponse(f"not ready: {'; '.join(reasons)}", status_code=503)
 
     async def metrics(_: Request) -> Response:
         return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
@@ -127,23 +138,22 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # APScheduler must start inside the running loop; its first tick fetches the token.
         scheduler = build_scheduler(provider)
-        scheduler.start()
-        socket_handler = None
-        if socket_mode:
-            assert settings.slack_app_token is not None
-            socket_handler = AsyncSocketModeHandler(
-                bolt, settings.slack_app_token.get_secret_value()
-            )
-            await socket_handler.connect_async()  # type: ignore[no-untyped-call]
         try:
+            scheduler.start()
+            if socket_runner is not None:
+                # In the background: a refused app token must not keep PORT from binding.
+                socket_runner.start()
             yield
         finally:
-            if socket_handler is not None:
-                await socket_handler.close_async()  # type: ignore[no-untyped-call]
+            # Also after a failed start-up: whatever started is stopped, every session closed.
+            if socket_runner is not None:
+                await socket_runner.aclose()
             still_running = await inflight.drain(DRAIN_SECONDS)
             if still_running:
                 log.warning("shutting down with %d command(s) unanswered", still_running)
-            scheduler.shutdown(wait=False)
+                # Cancelled before the sender closes, so no late reply opens a new session.
+                await inflight.cancel_remaining()
+            await stop_scheduler(scheduler)
             await sender.aclose()
             await runtime.aclose()
 
@@ -159,6 +169,6 @@ def create_app(
         slack_events = SlackEvents(bolt, settings.slack_signing_secret)
         routes.append(Route("/slack/events", slack_events.handle, methods=["POST"]))
     asgi = Starlette(
-        routes=routes, lifespan=token_check.around(lifespan) if token_check else lifespan
+        routes=routes, lifespan=slack_token.around(lifespan) if slack_token else lifespan
     )
     return BotApp(asgi=asgi, bolt=bolt, runtime=runtime, sender=sender, inflight=inflight)

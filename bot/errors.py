@@ -115,8 +115,11 @@ class TokenUnavailableError(SinchConnectionError):
 
     Raised before any Numbers request is sent. Callers should not retry it: the provider retries
     on its own schedule and fails fast meanwhile. Users are told Sinch's sign-in is down, not to
-    check the key (that is ``SinchAuthError``).
+    check the key (that is ``SinchAuthError``). ``retry_after``: seconds until the provider
+    may try again, when it knows.
     """
+
+    retry_after: float | None = None
 
 
 class TokenTimeoutError(TokenUnavailableError, SinchTimeoutError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -52,6 +53,10 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
                 )
                 logger.info("Sinch token refresh tick now every %g s", wanted)
                 interval = wanted
+        except asyncio.CancelledError:
+            # Shutdown cancels a tick in flight. Ending quietly keeps APScheduler from logging
+            # "Job raised an exception" with a traceback; the job's task ends here either way.
+            logger.debug("Sinch token refresh tick cancelled by shutdown")
         except Exception as exc:
             logger.error("Sinch token refresh tick failed: %s", type(exc).__name__)
 
@@ -72,6 +77,22 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
         log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
     )
     return scheduler
+
+
+async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:
+    """Shut the scheduler down so that a tick in flight ends quietly (see ``tick``).
+
+    A job submitted but not yet started would be cancelled before its first line runs, and
+    APScheduler logs that as an error with a traceback: no new submissions, let those start,
+    then shut down. AsyncIOScheduler shuts down on the next loop iteration; wait for it.
+    """
+    if not scheduler.running:
+        return
+    scheduler.pause()
+    for _ in range(2):
+        await asyncio.sleep(0)
+    scheduler.shutdown(wait=False)
+    await asyncio.sleep(0)
 
 
 def log_job_event(event: Any) -> None:

@@ -3,22 +3,31 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
+import socket
 
 import uvicorn
 
 from bot.asgi import DRAIN_SECONDS, create_app
 from bot.config import Settings
+from bot.errors import ConfigError
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
 
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
-    """Serve until SIGTERM/SIGINT; uvicorn then stops accepting and the lifespan drains."""
+    """Serve until SIGTERM/SIGINT; uvicorn then stops accepting and the lifespan drains.
+
+    Raises:
+        ConfigError: PORT is taken, found before anything else starts.
+    """
+    listener = bind_port(host, settings.port)
     # Move everything imported so far out of the collector's sight: a full collection would
     # otherwise walk it all and stall the loop for tens of milliseconds.
     gc.freeze()
     async with contextlib.AsyncExitStack() as stack:
+        stack.callback(listener.close)
         if settings.sinch_sandbox:
             sandbox = await stack.enter_async_context(SandboxServer())
             settings = sandbox_settings(settings, sandbox)
@@ -34,4 +43,22 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
             # Slack waits 3 s for an ack; keep connections from its proxies warm.
             timeout_keep_alive=30,
         )
-        await uvicorn.Server(config).serve()
+        await uvicorn.Server(config).serve(sockets=[listener])
+
+
+def bind_port(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before the app starts, so a taken port is one clear line."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(
+                f"port {port} is already in use (PORT): stop what listens there or set another",
+                names=["PORT"],
+            ) from None
+        raise ConfigError(f"cannot listen on port {port} (PORT): {exc.strerror}") from None
+    sock.set_inheritable(True)
+    return sock

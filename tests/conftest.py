@@ -10,6 +10,9 @@ import pytest
 
 from tests.fakes import FakeClock
 
+# `pytester` runs a small pytest session in a test: it checks the suite's own log checks.
+pytest_plugins = ["pytester"]
+
 _PREFIXES = ("SLACK_", "SINCH_", "ALLOWED_", "PORT", "SEARCH_CACHE", "USER_RATE", "LOG_LEVEL")
 
 

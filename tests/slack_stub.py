@@ -100,6 +100,8 @@ class SlackStub:
         self.fail_status = 500
         # auth.test answers {"ok": false, "error": ...} with this, while it is set.
         self.auth_test_error: str | None = None
+        # Answer apps.connections.open with invalid_auth, as Slack does for a bad app token.
+        self.refuse_app_token = False
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -144,6 +146,8 @@ class SlackStub:
         async with self._arrived:
             self.api_calls.append(method)
             self._arrived.notify_all()
+        if method == "apps.connections.open" and self.refuse_app_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open":
             url = str(self._server.make_url("/socket")).replace("http://", "ws://")
             return web.json_response({"ok": True, "url": url})

@@ -102,7 +102,7 @@ async def test_tick_reschedules_when_the_lifetime_changes(
 
     # The issuer goes back to one-hour tokens: the tick slows down again.
     endpoint.lifetime = 3600
-    fake_clock.advance(provider.next_attempt_at - fake_clock.now())
+    fake_clock.advance(provider.next_post_at - fake_clock.now())
     await job.func()
     assert router["token"].call_count == 2
     assert scheduler.get_job(JOB_ID).trigger.interval == timedelta(seconds=30)
@@ -174,3 +174,41 @@ async def test_started_scheduler_fetches_the_first_token_at_start_up(
 
     assert provider.is_ready()
     assert router["token"].call_count == 1
+
+
+async def test_a_tick_in_flight_at_shutdown_ends_quietly(
+    router: respx.MockRouter, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    entered = asyncio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        await asyncio.Event().wait()  # the token endpoint never answers
+        raise AssertionError("unreachable")
+
+    router["token"].mock(side_effect=hang)
+    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
+        provider = TokenProvider(
+            http=http,
+            auth_url=AUTH_URL,
+            key_id="key-id",
+            key_secret=SecretStr(SECRET),
+            clock=fake_clock,
+        )
+        scheduler = build_scheduler(provider)
+        scheduler.start()
+        await asyncio.wait_for(entered.wait(), timeout=5)  # the start-up tick is fetching
+
+        # The lifespan's shutdown: the scheduler cancels the running tick, then the provider
+        # cancels the fetch.
+        scheduler.shutdown(wait=False)
+        await provider.aclose()
+        for _ in range(10):
+            await asyncio.sleep(0)  # let the cancelled job task finish and report
+
+    loud = [
+        (r.name, r.getMessage())
+        for r in caplog.get_records("call")
+        if r.levelno >= logging.WARNING and r.name.startswith(("apscheduler", "bot"))
+    ]
+    assert loud == []

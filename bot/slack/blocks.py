@@ -518,9 +518,10 @@ def render_sinch_error(exc: SinchError) -> Message:
 def _sinch_problem(exc: SinchError) -> tuple[str, list[str]]:
     if isinstance(exc, TokenUnavailableError):
         # Sinch's sign-in is down, not the key's fault: nobody should be sent to check it.
+        wait = _seconds(exc.retry_after)
         return (
             ":lock: The bot can't authenticate with Sinch right now: Sinch's sign-in service is"
-            " unavailable. Try again in a minute.",
+            f" unavailable. Try again in {wait or 'a minute'}.",
             [],
         )
     if isinstance(exc, SinchTimeoutError):

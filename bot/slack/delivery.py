@@ -27,6 +27,7 @@ class ResponseSender:
     def __init__(self, *, clock: Clock) -> None:
         self._clock = clock
         self._session: aiohttp.ClientSession | None = None
+        self._closed = False
         self.failures = 0
 
     def _get_session(self) -> aiohttp.ClientSession:
@@ -42,6 +43,11 @@ class ResponseSender:
 
         Never raises: a lost reply is logged (without the URL, which is a bearer capability).
         """
+        if self._closed:
+            # Shutting down: a new session now would never be closed.
+            self.failures += 1
+            log.error("reply to Slack's response_url dropped: the bot is shutting down")
+            return False
         session = self._get_session()
         body = json.dumps(message, ensure_ascii=False).encode()
         outcome = "not attempted"
@@ -52,6 +58,11 @@ class ResponseSender:
                     await response.read()  # let the connection go back to the pool
             except (aiohttp.ClientError, TimeoutError) as exc:
                 outcome = f"transport error {type(exc).__name__}"
+            except RuntimeError:
+                if not session.closed:
+                    raise
+                outcome = "session closed by shutdown"  # aiohttp's 'Session is closed'
+                break
             else:
                 if 200 <= status < 300:
                     return True
@@ -71,6 +82,7 @@ class ResponseSender:
         return False
 
     async def aclose(self) -> None:
+        self._closed = True
         if self._session is not None:
             await self._session.close()
             self._session = None

@@ -91,6 +91,15 @@ class InflightCommands:
         _, still = await asyncio.wait(pending, timeout=timeout)
         return len(still)
 
+    async def cancel_remaining(self) -> int:
+        """Cancel the commands still running and wait until they ended; returns how many."""
+        pending = {t for t in self._tasks if t is not asyncio.current_task() and not t.done()}
+        for task in pending:
+            task.cancel()
+        if pending:
+            await asyncio.wait(pending)
+        return len(pending)
+
 
 class RecentDeliveries:
     """Recognises a command Slack delivers twice, so the user is not answered twice.

@@ -86,6 +86,7 @@ class TokenEndpoint:
         self._clock = clock
         self.issued: list[str] = []
         self.posts: list[float] = []
+        self.lifetime: float = TOKEN_LIFETIME
         # Called per POST while set: returns the failure to answer, or None to issue a token.
         self.failure: Callable[[], httpx.Response | Exception | None] | None = None
 
@@ -98,7 +99,7 @@ class TokenEndpoint:
             return failure
         value = f"sinch-access-{len(self.issued) + 1}-{secrets.token_urlsafe(16)}"
         self.issued.append(value)
-        body = {"access_token": value, "expires_in": TOKEN_LIFETIME, "token_type": "bearer"}
+        body = {"access_token": value, "expires_in": self.lifetime, "token_type": "bearer"}
         return httpx.Response(200, json=body)
 
     def fail(self, answer: Callable[[], httpx.Response | Exception | None]) -> None:
@@ -430,7 +431,7 @@ async def token_endpoint_down_2min_while_token_valid(env: FaultEnv) -> None:
     bot = await env.bot()
     provider = bot.provider
     first = env.token.issued[-1]
-    env.clock.advance(provider.next_attempt_at - env.clock.now())  # the refresh is due
+    env.clock.advance(provider.next_post_at - env.clock.now())  # the refresh is due
     outage_ends = env.clock.now() + 120
     env.token.fail(lambda: httpx.Response(503, json={"error": "temporarily_unavailable"}))
 
@@ -460,7 +461,7 @@ async def token_endpoint_down_2min_while_token_valid(env: FaultEnv) -> None:
     assert (await bot.http.get("/readyz")).status_code == 503
 
     env.token.recover()
-    env.clock.advance(max(0.0, provider.next_attempt_at - env.clock.now()))
+    env.clock.advance(max(0.0, provider.next_post_at - env.clock.now()))
     await provider.refresh_if_due()
     assert len(env.token.issued) == 2
     assert (await bot.http.get("/readyz")).status_code == 200
@@ -494,11 +495,34 @@ async def token_endpoint_down_token_expired(env: FaultEnv) -> None:
     assert env.clock.sleeps == []
 
     env.token.recover()
-    env.clock.advance(max(0.0, provider.next_attempt_at - env.clock.now()))
+    env.clock.advance(max(0.0, provider.next_post_at - env.clock.now()))
     await provider.refresh_if_due()  # the tick, not a user, brings the bot back
     assert len(env.token.issued) == 2
     assert (await bot.http.get("/readyz")).status_code == 200
     assert RESULT in text_of(await env.answer(bot, "US LOCAL", url_name="after"))
+
+
+async def token_endpoint_down_most_of_a_short_token(env: FaultEnv) -> None:
+    """8 s tokens; the token endpoint is down from +2 s to +8 s. Commands at +3, +5 and +7 s
+    all answer with numbers: the held token is sent while it lasts (at +7 s its refresh has
+    failed and it has 1 s left), because a failed refresh never throws a valid token away.
+    """
+    env.token.lifetime = 8
+    bot = await env.bot()  # the token is fetched at +0 s
+    provider = bot.provider
+    started = env.token.posts[0]
+    for tenth in range(1, 80):  # the tick runs every second, as it does for 8 s tokens
+        env.clock.advance(started + tenth / 10 - env.clock.now())
+        if tenth == 20:
+            env.token.fail(lambda: httpx.ConnectError("[Errno 111] Connection refused"))
+        if tenth % 10 == 0:
+            await provider.refresh_if_due()
+        if tenth in (30, 50, 70):
+            message = await env.answer(bot, "US LOCAL", url_name=f"at-{tenth}")
+            assert RESULT in text_of(message)
+    used = {call.request.headers["Authorization"] for call in env.sinch["available"].calls}
+    assert used == {f"Bearer {env.token.issued[0]}"}
+    assert len(env.token.posts) >= 4  # the refresh was tried (and failed) meanwhile
 
 
 async def wrong_key_at_startup(env: FaultEnv) -> None:
@@ -545,15 +569,16 @@ async def wrong_key_at_startup(env: FaultEnv) -> None:
 
 
 async def token_endpoint_rate_limited(env: FaultEnv) -> None:
-    """Token endpoint 429 with Retry-After: 20: neither the tick nor user commands POST again
-    before it has passed (users get a clear reply meanwhile); the first request after it works.
+    """Token endpoint 429 with Retry-After: 45 (past the 30 s backoff cap that applies without a
+    token): neither the tick nor user commands POST again before it has passed (users get a
+    clear reply saying when to try again); the first request after it works.
     """
-    limited_until = env.clock.now() + 20
+    limited_until = env.clock.now() + 45
 
     def rate_limit() -> httpx.Response | None:
         if env.clock.now() >= limited_until:
             return None
-        headers = {"Retry-After": "20"}
+        headers = {"Retry-After": "45"}
         return httpx.Response(429, json={"error": "temporarily_unavailable"}, headers=headers)
 
     env.token.fail(rate_limit)
@@ -563,17 +588,17 @@ async def token_endpoint_rate_limited(env: FaultEnv) -> None:
     await provider.refresh_if_due()  # the start-up tick meets the 429
     assert len(env.token.posts) == 1
 
-    for offset in (2, 7, 12, 17):
+    for offset in (2, 12, 22, 32, 44):
         env.clock.advance(started + offset - env.clock.now())
         await provider.refresh_if_due()
         message = await env.answer(bot, "US LOCAL", url_name=f"limited-{offset}")
         shown = text_of(message)
         assert "can't authenticate with Sinch" in shown
-        assert "try again" in shown.lower()
+        assert f"try again in {45 - offset} s" in shown.lower()
     assert len(env.token.posts) == 1
     assert not env.sinch["available"].called
 
-    env.clock.advance(started + 21 - env.clock.now())
+    env.clock.advance(started + 46 - env.clock.now())
     assert RESULT in text_of(await env.answer(bot, "US LOCAL", url_name="after"))
     assert len(env.token.posts) == 2
 
@@ -739,6 +764,7 @@ SCENARIOS: dict[str, Scenario] = {
     "token-revoked": token_revoked,
     "token-endpoint-down-2min-token-valid": token_endpoint_down_2min_while_token_valid,
     "token-endpoint-down-token-expired": token_endpoint_down_token_expired,
+    "token-endpoint-down-most-of-a-short-token": token_endpoint_down_most_of_a_short_token,
     "wrong-key-at-startup": wrong_key_at_startup,
     "token-endpoint-rate-limited": token_endpoint_rate_limited,
     "response-url-5xx-then-ok": response_url_5xx_then_ok,

@@ -132,3 +132,69 @@ async def test_serve_sandbox_runs_the_slack_app_against_the_builtin_sandbox(
             assert "andbox" in text  # the reply says it is sandbox data
     finally:
         await stop(bot)
+
+
+@pytest.mark.parametrize("args", [["-m", "bot"], ["-m", "bot.cli", "serve", "--sandbox"]])
+async def test_port_in_use_is_one_line_and_exit_2(args: list[str]) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        env = {
+            "SINCH_PROJECT_ID": SANDBOX_PROJECT_ID,
+            "SINCH_KEY_ID": SANDBOX_KEY_ID,
+            "SINCH_KEY_SECRET": SANDBOX_KEY_SECRET,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        }
+        bot = await start(args, env, port)
+        try:
+            async with asyncio.timeout(20):
+                _, stderr = await bot.proc.communicate()
+        finally:
+            await stop(bot)
+
+    lines = stderr.decode().strip().splitlines()
+    assert bot.proc.returncode == 2
+    assert len(lines) == 1  # no traceback, no scheduler noise
+    assert lines[0].startswith(f"numbers-bot: port {port} is already in use (PORT)")
+
+
+async def test_refused_socket_mode_token_still_serves_health_and_stops_on_sigterm(
+    slack: SlackStub,
+) -> None:
+    slack.refuse_app_token = True
+    port = free_port()
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-refused-0123456789",
+        "SLACK_API_URL": slack.api_url,
+    }
+    bot = await start(["-m", "bot.cli", "serve", "--sandbox"], env, port)
+    try:
+        async with httpx.AsyncClient() as client:
+            async with asyncio.timeout(20):
+                while True:  # PORT binds although Slack refuses the app token
+                    try:
+                        readyz = await client.get(f"{bot.url}/readyz")
+                    except httpx.TransportError:
+                        readyz = None
+                    if readyz is not None and "SLACK_APP_TOKEN refused" in readyz.text:
+                        break
+                    await asyncio.sleep(0.05)
+            assert readyz.status_code == 503
+            assert "Socket Mode not connected: SLACK_APP_TOKEN refused by Slack (invalid_auth)" in (
+                readyz.text
+            )
+            assert (await client.get(f"{bot.url}/healthz")).status_code == 200
+            await slack.wait_for_api_calls("apps.connections.open", 2)  # it does retry
+            bot.proc.send_signal(signal.SIGTERM)
+            async with asyncio.timeout(10):  # the drain time (8 s) and a little
+                _, stderr = await bot.proc.communicate()
+        assert bot.proc.returncode in (0, -signal.SIGTERM)
+        logged = stderr.decode()
+        assert logged.count("Socket Mode cannot connect") == 1  # one ERROR for the streak
+        assert "Traceback" not in logged
+        assert "xapp-1-refused" not in logged
+    finally:
+        await stop(bot)

@@ -206,6 +206,7 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
         expires_at=3600.0,
         refresh_at=2800.0,
         generation=1,
+        fetched_at=0.0,
     )
     shown = "\n".join(
         [repr(settings), str(settings), settings.model_dump_json(), repr(token), str(token)]

@@ -15,17 +15,17 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from bot.errors import SinchAuthError, SinchConnectionError, SinchError, SinchTimeoutError
+from bot.errors import (
+    SinchAuthError,
+    SinchConnectionError,
+    SinchError,
+    SinchTimeoutError,
+    TokenUnavailableError,
+)
 from bot.scheduler import jitter_for
 from bot.sinch import auth
-from bot.sinch.auth import (
-    SinchAuth,
-    Token,
-    TokenProvider,
-    mandatory_window_for,
-    refresh_delay,
-    tick_interval_for,
-)
+from bot.sinch.auth import SinchAuth, Token, TokenProvider
+from bot.sinch.schedule import mandatory_window_for, refresh_delay, tick_interval_for
 from tests.fakes import FakeClock
 
 AUTH_URL = "https://auth.example.test/oauth2/token"
@@ -163,13 +163,25 @@ async def api(
         yield client
 
 
+def assert_no_secrets_logged(caplog: pytest.LogCaptureFixture, secrets: list[str]) -> None:
+    """Fails if a secret is in what was logged while the test set up and ran.
+
+    At teardown ``caplog.records`` holds only teardown's records, so the phases are named.
+    """
+    for record in [*caplog.get_records("setup"), *caplog.get_records("call")]:
+        shown = f"{record.getMessage()} {record.args!r} {record.exc_text or ''}"
+        if record.exc_info and record.exc_info[1] is not None:
+            shown += repr(record.exc_info[1])
+        leaked = [n for n, secret in enumerate(secrets) if secret in shown]
+        # The message names the secret's position, never the secret.
+        assert not leaked, f"secret #{leaked} logged by {record.name}"
+
+
 @pytest.fixture(autouse=True)
 def _no_secrets_in_logs(caplog: pytest.LogCaptureFixture, issuer: Issuer) -> Iterator[None]:
     caplog.set_level(logging.DEBUG)
     yield
-    text = caplog.text + "".join(str(record.args) for record in caplog.records)
-    for secret in issuer.secrets():
-        assert secret not in text
+    assert_no_secrets_logged(caplog, issuer.secrets())
 
 
 def assert_clean(error: BaseException, issuer: Issuer) -> None:
@@ -219,7 +231,7 @@ async def test_first_token_uses_the_client_credentials_wire_format(
     assert token.generation == 1
     assert token.value not in repr(token)
     assert token.value not in str(token)
-    assert provider.fetch_count == 1
+    assert token_route.call_count == 1
     assert provider.last_refresh_at == started + 0.5
 
 
@@ -427,7 +439,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
         posts = token_route.call_count
         await provider.refresh_if_due()
         assert token_route.call_count == posts + 1
-        delays.append(provider.next_attempt_at - fake_clock.now())
+        delays.append(provider.next_post_at - fake_clock.now())
         # Not due yet: the tick stays idle and requests keep getting the old token.
         fake_clock.advance(delays[-1] - 0.1)
         await provider.refresh_if_due()
@@ -445,7 +457,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
     # Once R <= 300 s the cap drops to 30 s.
     fake_clock.advance(first.remaining(fake_clock.now()) - 250)
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 30
+    assert provider.next_post_at - fake_clock.now() == 30
     assert await provider.token() is first
 
     # Success ends the streak; the next streak warns again.
@@ -458,7 +470,7 @@ async def test_failed_refresh_keeps_old_token_and_backs_off(
     issuer.fail_with = httpx.ConnectError("down")
     await provider.refresh_if_due()
     assert len(warnings_from_provider(caplog, logging.WARNING)) == 2
-    assert provider.next_attempt_at - fake_clock.now() == 30  # the backoff counter was reset
+    assert provider.next_post_at - fake_clock.now() == 30  # the backoff counter was reset
 
 
 async def test_short_lifetime_backoff_uses_the_tick(
@@ -471,14 +483,22 @@ async def test_short_lifetime_backoff_uses_the_tick(
 
     for _ in range(2):
         await provider.refresh_if_due()
-        assert provider.next_attempt_at - fake_clock.now() == 1
+        assert provider.next_post_at - fake_clock.now() == 1
         assert await provider.token() is first
         fake_clock.advance(1)
     assert token_route.call_count == 3
-    # R = W = 2 s: requests need a fresh token, and within 5 s of a failure they fail fast.
+    # R = W = 2 s: the request needs a fresh token and may POST; that fails, and the held token,
+    # valid for more than the margin, is sent anyway: it is never thrown away.
+    assert await provider.token() is first
+    assert token_route.call_count == 4
+    # Before the next permitted attempt a request makes no POST and still gets the held token.
+    assert await provider.token() is first
+    assert token_route.call_count == 4
+    # With less than the margin (0.5 s for 8 s tokens) left, the request fails with the error.
+    fake_clock.advance(first.remaining(fake_clock.now()) - 0.4)
     with pytest.raises(SinchConnectionError, match="HTTP 500"):
         await provider.token()
-    assert token_route.call_count == 3
+    assert token_route.call_count == 5
 
 
 async def test_token_endpoint_429_backs_off_honouring_retry_after(
@@ -497,7 +517,7 @@ async def test_token_endpoint_429_backs_off_honouring_retry_after(
     ]
 
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 120
+    assert provider.next_post_at - fake_clock.now() == 120
     # No storm: requests keep the old token and cause no POSTs.
     for _ in range(20):
         assert await provider.token() is first
@@ -505,10 +525,10 @@ async def test_token_endpoint_429_backs_off_honouring_retry_after(
 
     fake_clock.advance(120)
     await provider.refresh_if_due()
-    assert provider.next_attempt_at - fake_clock.now() == 30  # clamped up to the floor
+    assert provider.next_post_at - fake_clock.now() == 30  # clamped up to the floor
     fake_clock.advance(30)
     await provider.refresh_if_due()
-    assert 60 <= provider.next_attempt_at - fake_clock.now() <= 120  # third attempt: U(60, 120)
+    assert 60 <= provider.next_post_at - fake_clock.now() <= 120  # third attempt: U(60, 120)
     assert outcomes == ["success", *["transient_error"] * 3]
 
 
@@ -588,14 +608,20 @@ async def test_without_token_50_callers_share_one_failed_fetch_and_fail_fast(
 
     assert token_route.call_count == 1
     assert all(isinstance(r, SinchConnectionError) for r in results)
-    # Within 5 s of the failure: the same error at once, without a POST.
-    fake_clock.advance(4.9)
-    with pytest.raises(SinchConnectionError) as info:
+    # Every waiter is told when the next attempt is allowed: the backoff without a token.
+    assert {r.retry_after for r in results if isinstance(r, TokenUnavailableError)} == {30}
+    # Until the next permitted POST (the backoff: 30 s without a token): the same error at once,
+    # without a POST, saying when to try again.
+    wait = provider.next_post_at - fake_clock.now()
+    assert wait == 30
+    fake_clock.advance(wait - 0.5)
+    with pytest.raises(TokenUnavailableError) as info:
         await provider.token()
     assert str(info.value) == str(results[0])
+    assert info.value.retry_after == pytest.approx(0.5)
     assert token_route.call_count == 1
-    # After the window a caller tries again, and a success clears the failure.
-    fake_clock.advance(0.2)
+    # Then a caller tries again, and a success clears the failure.
+    fake_clock.advance(0.5)
     issuer.fail_with = None
     assert (await provider.token()).generation == 1
     assert token_route.call_count == 2
@@ -663,10 +689,11 @@ async def test_hung_token_endpoint_is_cut_off_by_the_overall_fetch_timeout(
         await provider.token()
 
     assert outcomes == ["transient_error"]
-    assert provider.fetch_count == 1
 
 
-async def test_aclose_cancels_the_inflight_fetch(provider: TokenProvider, issuer: Issuer) -> None:
+async def test_aclose_cancels_the_inflight_fetch(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
     issuer.hold = asyncio.Event()
     waiter = asyncio.create_task(provider.token())
     await issuer.entered.wait()
@@ -677,7 +704,14 @@ async def test_aclose_cancels_the_inflight_fetch(provider: TokenProvider, issuer
         await waiter
     with pytest.raises(SinchConnectionError, match="closed"):
         await provider.token()
-    await provider.refresh_if_due()  # a late tick after shutdown is a no-op
+    issuer.entered.clear()
+    issuer.hold.set()
+    fake_clock.advance(10_000)  # whatever is due: a late tick after shutdown POSTs nothing
+    await provider.refresh_if_due()
+    await settle()
+    assert not issuer.entered.is_set()
+    assert token_route.call_count == 0  # the one POST was cut off and never answered
+    assert provider.last_refresh_at is None
 
 
 async def test_same_expiry_answer_does_not_spin(
@@ -699,7 +733,7 @@ async def test_same_expiry_answer_does_not_spin(
     await provider.refresh_if_due()
     # Accepted, but the next attempt waits like a backoff instead of following at once.
     assert token_route.call_count == 2
-    assert provider.next_attempt_at - fake_clock.now() == 30
+    assert provider.next_post_at - fake_clock.now() == 30
     await provider.refresh_if_due()
     assert token_route.call_count == 2
 
@@ -888,3 +922,228 @@ async def test_token_type_is_compared_case_insensitively(
     issuer.queue.append(httpx.Response(200, json=body))
 
     assert isinstance(await provider.token(), Token)
+
+
+async def test_403_from_the_numbers_api_is_not_treated_like_a_401(
+    api: httpx.AsyncClient, api_route: respx.Route, token_route: respx.Route, issuer: Issuer
+) -> None:
+    # RFC 6750: 403 is insufficient scope; a new token would not change the answer.
+    api_route.return_value = httpx.Response(403, json={"error": {"message": "forbidden"}})
+
+    response = await api.get(API_URL)
+
+    assert response.status_code == 403
+    assert token_route.call_count == 1  # no refetch
+    assert api_route.call_count == 1  # no resend
+    assert (await api.get(API_URL)).status_code == 403
+    assert token_route.call_count == 1  # the token was not dropped either
+    assert bearer(api_route.calls.last.request) == issuer.issued[0]
+
+
+# -- the log check itself ----------------------------------------------------------------------
+
+
+def test_the_log_check_fails_on_a_secret_logged_during_the_call(
+    pytester: pytest.Pytester,
+) -> None:
+    # The autouse fixture's check, run where it runs (teardown) on a test that leaks on purpose.
+    pytester.makepyfile(
+        """
+        import logging
+        import pytest
+        from tests.sinch.test_auth import assert_no_secrets_logged
+
+        @pytest.fixture(autouse=True)
+        def _check(caplog):
+            caplog.set_level(logging.DEBUG)
+            yield
+            assert_no_secrets_logged(caplog, ["not-this", "s3cr3t-token"])
+
+        def test_leaks():
+            logging.getLogger("bot.sinch.auth").info("token is %s", "s3cr3t-token")
+
+        def test_clean():
+            logging.getLogger("bot.sinch.auth").info("token fp=abcd1234")
+        """
+    )
+    pytester.makeini("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*secret #[[]1[]] logged by bot.sinch.auth*"])
+    assert "s3cr3t-token" not in result.stdout.str().split("short test summary")[-1]
+
+
+# -- one permission to POST --------------------------------------------------------------------
+
+
+async def test_429_with_retry_after_120_at_start_up_allows_one_post_in_119_s(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    issuer.queue.append(httpx.Response(429, headers={"Retry-After": "120"}))
+    started = fake_clock.now()
+
+    await provider.refresh_if_due()  # the start-up tick meets the 429
+    for second in range(1, 120):
+        fake_clock.advance(started + second - fake_clock.now())
+        if second % 30 == 0:
+            await provider.refresh_if_due()  # the tick
+        with pytest.raises(TokenUnavailableError) as info:
+            await provider.token()  # a request with no token to send
+        # Users are told when to try again.
+        assert info.value.retry_after == pytest.approx(120 - second)
+    assert token_route.call_count == 1
+
+    fake_clock.advance(1)
+    assert (await provider.token()).generation == 1
+    assert token_route.call_count == 2
+
+
+async def test_retry_after_beyond_the_backoff_cap_still_wins_for_the_urgent_nudge(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.remaining(fake_clock.now()) - 250)  # urgent: R = 250 s
+    issuer.queue.append(httpx.Response(429, headers={"Retry-After": "90"}))
+    await provider.refresh_if_due()
+    assert token_route.call_count == 2
+
+    for _ in range(89):  # a request a second nudges nothing until the server's time is up
+        fake_clock.advance(1)
+        assert await provider.token() is first
+        await settle()
+        await provider.refresh_if_due()
+    assert token_route.call_count == 2
+    fake_clock.advance(1)
+    assert await provider.token() is first  # the nudge starts the fetch in the background
+    await settle()
+    assert token_route.call_count == 3
+    assert (await provider.token()).generation == 2
+
+
+async def test_absurd_retry_after_is_clamped_to_an_hour(
+    provider: TokenProvider, issuer: Issuer, fake_clock: FakeClock
+) -> None:
+    issuer.queue.append(httpx.Response(503, headers={"Retry-After": "86400"}))
+
+    await provider.refresh_if_due()
+
+    assert provider.next_post_at - fake_clock.now() == 3600
+
+
+async def test_refused_key_with_a_command_every_10_s_posts_at_most_3_times_in_10_min(
+    make_provider: Callable[..., TokenProvider],
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+) -> None:
+    # The fastest the ± 20 % spread allows: 240 s between attempts.
+    provider = make_provider(EdgeRandom(0.0))
+    issuer.fail_with = oauth_error(401, "invalid_client")
+    started = fake_clock.now()
+
+    await provider.refresh_if_due()  # start-up
+    for second in range(10, 600, 10):
+        fake_clock.advance(started + second - fake_clock.now())
+        if second % 30 == 0:
+            await provider.refresh_if_due()
+        with pytest.raises(SinchAuthError, match="invalid_client"):
+            await provider.token()
+
+    assert token_route.call_count == 3  # at 0, 240 and 480 s
+    posted_at = [started + 240 * n for n in range(3)]
+    assert provider.next_post_at == posted_at[-1] + 240
+
+
+async def test_endpoint_down_for_most_of_a_short_token_commands_still_answer(
+    api: httpx.AsyncClient,
+    api_route: respx.Route,
+    provider: TokenProvider,
+    issuer: Issuer,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+) -> None:
+    # An 8 s token fetched at 0; the endpoint is down from +2 s to +8 s; ticks every second.
+    issuer.lifetime = 8
+    api_route.return_value = httpx.Response(200, json={"activeNumbers": []})
+    started = fake_clock.now()
+    await provider.refresh_if_due()
+    answered = []
+    for tenth in range(1, 80):
+        fake_clock.advance(started + tenth / 10 - fake_clock.now())
+        issuer.fail_with = httpx.ConnectError("down") if tenth >= 20 else None
+        if tenth % 10 == 0:
+            await provider.refresh_if_due()
+        if tenth in (30, 50, 70):
+            response = await api.get(API_URL)  # raises if no token could be sent
+            answered.append((response.status_code, bearer(api_route.calls.last.request)))
+
+    assert answered == [(200, issuer.issued[0])] * 3
+    assert token_route.call_count > 3  # the refresh was tried, and failed, meanwhile
+
+
+async def test_hung_refresh_does_not_hold_a_request_past_its_held_token(
+    provider: TokenProvider, issuer: Issuer, fake_clock: FakeClock
+) -> None:
+    issuer.lifetime = 8
+    first = await provider.token()
+    # Mandatory window, 0.05 s above the 0.5 s margin: the request may wait only that long.
+    fake_clock.advance(first.remaining(fake_clock.now()) - 0.55)
+    issuer.hold = asyncio.Event()  # the endpoint never answers
+
+    assert await provider.token() is first
+
+
+async def test_urgent_nudges_follow_the_backoff_not_a_cadence_of_their_own(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    fake_clock.advance(first.remaining(fake_clock.now()) - 290)  # urgent, ticks not running
+    issuer.fail_with = httpx.Response(502)
+    posts_at = []
+    for _ in range(120):  # two minutes of requests, one a second, no tick at all
+        posts = token_route.call_count
+        assert await provider.token() is first
+        await settle()
+        if token_route.call_count > posts:
+            posts_at.append(fake_clock.now())
+        fake_clock.advance(1)
+
+    # One POST per permitted attempt: the backoff's 30 s floor (cap 30 s once urgent).
+    gaps = [b - a for a, b in itertools.pairwise(posts_at)]
+    assert len(posts_at) == 4
+    assert all(gap == 30 for gap in gaps)
+
+
+async def test_stalled_tick_is_noticed_and_a_request_refreshes_instead(
+    provider: TokenProvider,
+    token_route: respx.Route,
+    fake_clock: FakeClock,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    # APScheduler ticks on the wall clock: a step back of the clock holds the next tick back.
+    # Here the start-up tick is the last one to run before the refresh is due.
+    await provider.refresh_if_due()
+    first = await provider.token()
+    fake_clock.advance(first.refresh_at - fake_clock.now() + 1)  # advisory: R > 300 s
+
+    assert await provider.token() is first  # served at once...
+    await settle()
+    assert token_route.call_count == 2  # ...and, the tick being stalled, it started the refresh
+    assert (await provider.token()).generation == 2
+    warnings = warnings_from_provider(caplog, logging.WARNING)
+    assert len(warnings) == 1
+    assert "refresh tick has not run for 2" in warnings[0]
+
+
+async def test_live_tick_is_left_to_refresh_in_the_advisory_window(
+    provider: TokenProvider, token_route: respx.Route, fake_clock: FakeClock
+) -> None:
+    first = await provider.token()
+    while fake_clock.now() < first.refresh_at + 1:
+        fake_clock.advance(min(30, first.refresh_at + 1 - fake_clock.now()))
+        if fake_clock.now() < first.refresh_at:
+            await provider.refresh_if_due()  # ticks ran until just before refresh_at
+
+    assert await provider.token() is first
+    await settle()
+    assert token_route.call_count == 1  # R > 300 s and the tick is alive: the tick's job
