@@ -7,6 +7,7 @@ from collections.abc import Awaitable, Callable
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
+from slack_bolt.logger.messages import warning_token_skipped
 
 from bot.config import Settings
 from bot.slack.home import HomeStatus, register_home
@@ -38,8 +39,31 @@ def build_bolt_app(
     )
     # Bolt builds its own Web API client from the token (with authorize= the token comes from
     # the authorize result instead). Not client=: Bolt also reads SLACK_BOT_TOKEN from the
-    # environment, and a client next to that token logs a WARNING at every start.
-    app = AsyncApp(
+    # environment, and a client next to that token logs a WARNING at every start. For the same
+    # reason authorize= (the start-up token check's answer) makes Bolt warn that the token from
+    # the environment is unused: it is used, through authorize, so that one notice is dropped.
+    bolt_log = logging.getLogger("bot.slack.bolt")
+    quiet = _DropMessage(warning_token_skipped())
+    bolt_log.addFilter(quiet)
+    try:
+        app = _bolt_app(bot_token, signing_secret, authorize, token_check, bolt_log)
+    finally:
+        bolt_log.removeFilter(quiet)
+    # Our base_url (GovSlack, test stubs): Bolt copies it into every request's client.
+    app.client.base_url = settings.slack_api_url
+    register(app, deps, inflight)
+    register_home(app, home_status)
+    return app
+
+
+def _bolt_app(
+    bot_token: str | None,
+    signing_secret: str | None,
+    authorize: Authorize | None,
+    token_check: SlackTokenCheck | None,
+    logger: logging.Logger,
+) -> AsyncApp:
+    return AsyncApp(
         token=None if authorize else bot_token,
         signing_secret=signing_secret or "socket-mode-has-no-signature",
         authorize=authorize,
@@ -49,10 +73,14 @@ def build_bolt_app(
         process_before_response=True,
         # Verification is always on in HTTP mode; Socket Mode requests skip it by design.
         request_verification_enabled=True,
-        logger=logging.getLogger("bot.slack.bolt"),
+        logger=logger,
     )
-    # Our base_url (GovSlack, test stubs): Bolt copies it into every request's client.
-    app.client.base_url = settings.slack_api_url
-    register(app, deps, inflight)
-    register_home(app, home_status)
-    return app
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self._message = message
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != self._message
