@@ -151,7 +151,7 @@ def test_python_m_bot_with_a_malformed_slack_api_url_exits_2_before_serving(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "signing-1")
     monkeypatch.setenv("SLACK_API_URL", "not a url at-host-7c1d")
-    assert entry.main() == 2
+    assert entry.main([]) == 2
     err = capsys.readouterr().err.strip()
     assert "SLACK_API_URL" in err
     assert "at-host-7c1d" not in err
