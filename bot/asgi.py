@@ -23,6 +23,7 @@ from bot.scheduler import build_scheduler, stop_scheduler
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app
 from bot.slack.delivery import ResponseSender
+from bot.slack.gate import Gate
 from bot.slack.home import HomeStatus
 from bot.slack.inbound import SlackEvents
 from bot.slack.listeners import CommandDeps, InflightCommands
@@ -58,18 +59,21 @@ def create_app(
     runtime = runtime or build_runtime(settings)
     sender = ResponseSender(clock=runtime.clock)
     inflight = InflightCommands()
-    access = AccessPolicy.from_strings(
-        settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
+    gate = Gate(
+        access=AccessPolicy.from_strings(
+            settings.allowed_team_ids, settings.allowed_channel_ids, settings.allowed_user_ids
+        ),
+        limiter=UserRateLimiter(
+            per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock
+        ),
+        contact=settings.access_contact,
     )
-    limiter = UserRateLimiter(per_minute=settings.user_rate_limit_per_minute, clock=runtime.clock)
     number_changes = NumberChangeFlow(
         ChangeDeps(
             changes=runtime.changes,
             sender=sender,
             clock=runtime.clock,
-            access=access,
-            limiter=limiter,
-            access_contact=settings.access_contact,
+            gate=gate,
             sandbox=answers_from_sandbox(settings),
             observe=runtime.metrics.observe_number_change,
         ),
@@ -79,9 +83,7 @@ def create_app(
         service=runtime.service,
         sender=sender,
         clock=runtime.clock,
-        access=access,
-        limiter=limiter,
-        access_contact=settings.access_contact,
+        gate=gate,
         sandbox=answers_from_sandbox(settings),
         observe=runtime.metrics.observe_command,
         number_changes=number_changes,

@@ -25,12 +25,11 @@ from bot.commands.number_change import parse_number_command
 from bot.commands.parser import COMMAND, parse_command
 from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, SinchError, SinchTimeoutError
-from bot.ratelimit import UserRateLimiter
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.service import NumbersService
 from bot.slack import blocks, summary_blocks
-from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
+from bot.slack.gate import Gate
 from bot.slack.number_changes import NumberChangeFlow
 
 log = logging.getLogger(__name__)
@@ -52,9 +51,7 @@ class CommandDeps:
     service: NumbersService
     sender: ResponseSender
     clock: Clock
-    access: AccessPolicy
-    limiter: UserRateLimiter
-    access_contact: str
+    gate: Gate
     sandbox: bool = False
     # Called as observe(kind, outcome, seconds) once per command (metrics).
     observe: Observer | None = None
@@ -195,10 +192,10 @@ class NumbersHandler:
         trace = start_trace()
         text = str(command.get("text") or "")
         audit = _CommandAudit(self._d, command, text, trace)
-        refusal = self._refusal(**audit.ids)
+        refusal = self._d.gate.refusal(**audit.ids)
         if refusal is not None:
-            await ack(**refusal[0])
-            return audit.finish(outcome=refusal[1])
+            await ack(**refusal.message)
+            return audit.finish(outcome=refusal.outcome)
         try:
             number_command = parse_number_command(text)
             query = parse_command(text) if number_command is None else HelpQuery()
@@ -222,34 +219,14 @@ class NumbersHandler:
         self._inflight.spawn(self._lookup(query, str(command.get("response_url")), audit))
         return None
 
-    def _refusal(
-        self, *, team_id: str | None, channel_id: str | None, user_id: str | None
-    ) -> tuple[Message, str] | None:
-        """The access policy and the per-user limit, for commands and buttons alike.
-
-        None when the interaction may go on, else the reply and the audit outcome. A button
-        click counts against the limit like a command: each one costs a Sinch call.
-        """
-        denied = self._d.access.denial(team_id=team_id, channel_id=channel_id, user_id=user_id)
-        if denied is not None:
-            return blocks.render_not_permitted(self._d.access_contact), f"denied_{denied}"
-        wait = self._d.limiter.check(str(user_id))
-        if wait is not None:
-            return blocks.render_rate_limited(wait), "rate_limited"
-        return None
-
     def _refuse_button(self, body: dict[str, Any]) -> bool:
         """Answer a refused click through its response_url (a button's ack shows nothing)."""
-        refusal = self._refusal(
-            team_id=_id_of(body.get("team")) or _id_of(body.get("user"), "team_id"),
-            channel_id=_id_of(body.get("channel")),
-            user_id=_id_of(body.get("user")),
-        )
+        refusal = self._d.gate.click_refusal(body)
         if refusal is None:
             return False
         response_url = str(body.get("response_url") or "")
         # A new ephemeral message: the results the button sits under stay as they were.
-        self._inflight.spawn(self._reply(response_url, _beside(refusal[0])))
+        self._inflight.spawn(self._reply(response_url, _beside(refusal.message)))
         return True
 
     async def _reply(self, response_url: str, message: Message) -> None:
@@ -408,13 +385,6 @@ class _CommandAudit:
         )
         if self._d.observe is not None:
             self._d.observe(self.kind, outcome, elapsed)
-
-
-def _id_of(value: object, key: str = "id") -> str | None:
-    """``value[key]`` of an interaction payload's team/channel/user object, if there."""
-    if isinstance(value, dict) and value.get(key):
-        return str(value[key])
-    return None
 
 
 def _beside(message: Message) -> Message:

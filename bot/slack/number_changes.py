@@ -34,12 +34,11 @@ from bot.commands.number_change import NumberCommand
 from bot.errors import CommandError, SinchError
 from bot.number_change_text import active_lines, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
-from bot.ratelimit import UserRateLimiter
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
 from bot.slack import number_change_blocks as cb
-from bot.slack.access import AccessPolicy
 from bot.slack.delivery import ResponseSender
+from bot.slack.gate import Gate
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +84,7 @@ class ChangeDeps:
     changes: NumberChanges
     sender: ResponseSender
     clock: Clock
-    access: AccessPolicy
-    limiter: UserRateLimiter
-    access_contact: str
+    gate: Gate
     sandbox: bool = False
     # observe(action, outcome): numbers_bot_number_changes_total.
     observe: Callable[[str, str], None] | None = None
@@ -146,19 +143,9 @@ class NumberChangeFlow:
             self._d.observe(action, outcome)
 
     def _refusal(self, body: dict[str, Any]) -> Message | None:
-        """The bot's access rules for a click: the same allowlists and limit as a command."""
-        user_id = _user(body)
-        denied = self._d.access.denial(
-            team_id=str((body.get("team") or {}).get("id") or "") or None,
-            channel_id=str((body.get("channel") or {}).get("id") or "") or None,
-            user_id=user_id or None,
-        )
-        if denied is not None:
-            return blocks.render_not_permitted(self._d.access_contact)
-        wait = self._d.limiter.check(user_id)
-        if wait is not None:
-            return blocks.render_rate_limited(wait)
-        return None
+        """The bot's access rules for a click: the same gate as commands and other buttons."""
+        refusal = self._d.gate.click_refusal(body)
+        return None if refusal is None else refusal.message
 
     async def _reply(self, body: dict[str, Any], message: Message, *, replace: bool) -> None:
         url = str(body.get("response_url") or "")
@@ -185,7 +172,7 @@ class NumberChangeFlow:
             self._record("request", request, requester=user_id, outcome="disabled")
             return finish("disabled")
         if not self.policy.may_request(user_id):
-            await ack(**cb.render_not_allowed(self._d.access_contact))
+            await ack(**cb.render_not_allowed(self._d.gate.contact))
             self._record("request", request, requester=user_id, outcome="not_permitted")
             return finish("not_permitted")
         await ack()
@@ -302,7 +289,7 @@ class NumberChangeFlow:
         if refusal is None and not self.policy.enabled:
             refusal = cb.render_disabled()
         elif refusal is None and not self.policy.may_request(user_id):
-            refusal = cb.render_not_allowed(self._d.access_contact)
+            refusal = cb.render_not_allowed(self._d.gate.contact)
         if refusal is not None:
             outcome = "disabled" if not self.policy.enabled else "not_permitted"
             self._record("request", request, requester=user_id, outcome=outcome)
