@@ -184,40 +184,6 @@ class SinchClient:
             params.append(("pageToken", page_token))
         return await self._get("active_numbers", "activeNumbers", params, ActiveNumbersPage)
 
-    async def all_active_numbers(
-        self,
-        *,
-        region_code: str | None = None,
-        type: NumberType | None = None,
-        page_size: int,
-        max_pages: int = 50,
-    ) -> tuple[ActiveNumber, ...]:
-        """Every rented number, following ``nextPageToken`` for at most ``max_pages`` pages.
-
-        Each page is its own operation with its own time budget. If pages remain after
-        ``max_pages`` (or the server repeats a token), what was read so far is returned and a
-        warning is logged: partial results beat an endless walk.
-        """
-        if max_pages < 1:
-            raise ValueError("max_pages must be at least 1")
-        numbers: list[ActiveNumber] = []
-        seen: set[str] = set()
-        token: str | None = None
-        for _ in range(max_pages):
-            page = await self.active_numbers(
-                region_code=region_code, type=type, page_size=page_size, page_token=token
-            )
-            numbers.extend(page.active_numbers)
-            token = page.next_page_token
-            if not token:
-                return tuple(numbers)
-            if token in seen:
-                _log.warning("Sinch repeated an activeNumbers page token; stopping")
-                return tuple(numbers)
-            seen.add(token)
-        _log.warning("stopped listing active numbers after %d pages; more remain", max_pages)
-        return tuple(numbers)
-
     async def available_number(self, phone_number: str) -> AvailableNumber:
         """One number that is for rent (its current prices); SinchNotFoundError when it is not."""
         return await self._get(

@@ -259,33 +259,21 @@ async def test_all_active_follows_tokens_until_falsy(client, router, last_token)
         httpx.Response(200, json={"activeNumbers": [active("+3")], **last_token}),
     ]
 
-    numbers = await client.all_active_numbers(type=NumberType.MOBILE, page_size=2)
+    pages = [page async for page in client.active_pages(type=NumberType.MOBILE)]
 
-    assert [n.phone_number for n in numbers] == ["+1", "+2", "+3"]
+    assert [n.phone_number for p in pages for n in p.active_numbers] == ["+1", "+2", "+3"]
     sent = [call.request.url.params for call in router["active"].calls]
     assert [p.get("pageToken") for p in sent] == [None, "t1", "t2"]
-    assert all(p["type"] == "MOBILE" and p["pageSize"] == "2" for p in sent)
-
-
-async def test_all_active_stops_at_max_pages(client, router, caplog):
-    pages = iter(range(100))
-    router["active"].side_effect = lambda request: httpx.Response(
-        200, json={"activeNumbers": [active("+1")], "nextPageToken": f"t{next(pages)}"}
-    )
-
-    numbers = await client.all_active_numbers(page_size=1, max_pages=3)
-
-    assert len(numbers) == 3
-    assert router["active"].call_count == 3
-    assert "after 3 pages" in caplog.text
+    size = str(client.active_page_size)
+    assert all(p["type"] == "MOBILE" and p["pageSize"] == size for p in sent)
 
 
 async def test_all_active_stops_when_token_repeats(client, router):
     router["active"].respond(json={"activeNumbers": [active("+1")], "nextPageToken": "same"})
 
-    numbers = await client.all_active_numbers(page_size=1)
+    pages = [page async for page in client.active_pages()]
 
-    assert len(numbers) == 2
+    assert len(pages) == 2
     assert router["active"].call_count == 2
 
 
