@@ -81,8 +81,9 @@ def _from_place(match: PlaceMatch) -> PlaceFilter:
 
 
 def _typed_form(region: str, place: Place) -> str:
-    """What to type for a namesake: its `in:` form, with its country when that differs."""
-    return place.in_form if place.region == region else f"{place.region} {place.in_form}"
+    """What to type for a namesake: its country and `in:` form (`US in:austin,mn`)."""
+    del region  # the namesake's own country is what picks it
+    return f"{place.region} {place.in_form}"
 
 
 def _from_division(division: Division) -> PlaceFilter:

@@ -96,13 +96,17 @@ def test_every_pool_can_fill_a_30_number_search():
     assert pools["US", NumberType.LOCAL] >= 60
 
 
-def test_us_local_spans_five_area_codes_and_one_fills_a_page():
+def test_us_local_spans_the_readme_places_area_codes_and_one_fills_a_page():
     area_codes = Counter(
         o.phone_number[2:5]
         for o in CATALOG.offers
         if (o.region_code, o.type) == ("US", NumberType.LOCAL)
     )
-    assert set(area_codes) == {"206", "212", "312", "415", "512"}
+    # Seattle, New York (212, 646), Chicago, San Francisco, Austin, Boston, Portland OR,
+    # Maine, and Texas's 214 and 713: every place the README names finds something.
+    assert set(area_codes) == {
+        *("206", "212", "646", "312", "415", "512", "617", "503", "207", "214", "713"),
+    }
     assert area_codes["206"] > 30  # "N more" appears even for an area-code search
 
 
