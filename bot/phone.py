@@ -6,6 +6,7 @@ import bisect
 import contextlib
 import importlib.util
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -208,17 +209,25 @@ def geodata_entries(calling_code: str) -> list[tuple[str, str]]:
             if prefix.startswith(calling_code) and "en" in names
         )
     found: list[tuple[str, str]] = []
-    for file in data.files_for(calling_code):
-        try:
-            text = file.read_text(encoding="utf-8")
-        except (OSError, ValueError):
-            continue  # a damaged file costs its places, not the search
+    for text in geodata_texts(calling_code):
         found += [
             (prefix, plain or (_ESCAPE.sub(_unescape, other) if "\\" in other else other))
             for prefix, plain, _, other in _ENTRY.findall(text)
             if prefix.startswith(calling_code)
         ]
     return found
+
+
+def geodata_texts(calling_code: str) -> Iterator[str]:
+    """The text of each data chunk that may hold prefixes of ``calling_code``, one at a time."""
+    data = _geodata()
+    if isinstance(data, _FullGeocoder):
+        return
+    for file in data.files_for(calling_code):
+        try:
+            yield file.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue  # a damaged file costs its places, not the search
 
 
 def _unescape(match: re.Match[str]) -> str:

@@ -17,12 +17,12 @@ import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 import phonenumbers
 
 from bot.commands.regions import normalize_name, region_name
-from bot.phone import geocoded_prefix, geodata_entries, locality
+from bot.phone import geocoded_prefix, geodata_entries, geodata_texts, locality
 
 NANP = "1"
 # Postal codes of Canada's provinces and territories; every other NANP ", ST" is a US one.
@@ -142,11 +142,34 @@ def _nanp_region(npa: str, qualifier: str | None) -> str | None:
     return "CA" if qualifier in _CANADA else "US"
 
 
-@cache
+_indexes: dict[str, _Index] = {}
+
+
 def _index(calling_code: str) -> _Index:
-    if calling_code == NANP:
-        return _nanp_index()
-    return _plain_index(calling_code)
+    """One calling code's index, built on first use and kept (a few MB for NANP, less elsewhere)."""
+    index = _indexes.get(calling_code)
+    if index is None:
+        index = _nanp_index() if calling_code == NANP else _plain_index(calling_code)
+        _indexes[calling_code] = index
+    return index
+
+
+def _may_name(calling_code: str, key: str) -> bool:
+    """Whether a country's data names ``key``, without building its index when not built yet.
+
+    A regionless search ("stockholm") looks in many countries; scanning each chunk's text for
+    the one name costs a few milliseconds, where indexing every country would cost a second.
+    Accented names ("malmo" for Malmö) are found only with the country given (`SE malmo`).
+    """
+    built = _indexes.get(calling_code)
+    if built is not None:
+        return key in built.names
+    words = r"\W+".join(re.escape(word) for word in key.split())
+    pattern = re.compile(
+        rf"""^ '{calling_code}\d*':\{{[^\n]*'en': (?:u\()?['"](?:the\W+)?{words}['"]""",
+        re.IGNORECASE | re.MULTILINE,
+    )
+    return any(pattern.search(text) for text in geodata_texts(calling_code))
 
 
 def _nanp_index() -> _Index:
@@ -267,6 +290,7 @@ def find_division(text: str, region: str) -> Division | None:
     return division if division is not None and division.region == region else None
 
 
+@lru_cache(maxsize=512)
 def find_anywhere(text: str) -> PlaceMatch | Division | None:
     """A place or state named without a country: the most prominent of its namesakes.
 
@@ -278,8 +302,8 @@ def find_anywhere(text: str) -> PlaceMatch | Division | None:
         return None
     found: list[Place] = []
     for calling_code in REGIONLESS_CODES:
-        index = _index(calling_code)
-        found += index.places(key)
+        if calling_code == NANP or _may_name(calling_code, key):
+            found += _index(calling_code).places(key)
     if not found:
         division = _index(NANP).divisions.get(key)
         return division if division is not None and len(key) > 2 else None
