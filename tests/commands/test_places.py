@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import pytest
 
 from bot.commands import places
@@ -181,3 +184,19 @@ def test_bad_places_get_the_nearest_valid_usage(
 
 def test_the_where_module_names_the_same_command() -> None:
     assert WHERE_COMMAND == COMMAND
+
+
+def test_place_search_reads_the_data_as_text_and_only_when_asked() -> None:
+    # In a fresh interpreter: importing the grammar builds nothing; a US place search builds
+    # the +1 index without importing phonenumbers' geocoder modules (about 100 MB).
+    code = (
+        "import sys\n"
+        "from bot.commands import places\n"
+        "from bot.commands.parser import parse_command\n"
+        "assert places._indexes == {}\n"
+        "parse_command('seattle')\n"
+        "assert set(places._indexes) == {'1'}, places._indexes.keys()\n"
+        "loaded = [m for m in sys.modules if m.startswith('phonenumbers.geodata')]\n"
+        "assert loaded == [], loaded\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
