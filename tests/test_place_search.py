@@ -163,3 +163,11 @@ def test_cli_json_carries_the_vanity_word(capsys: pytest.CaptureFixture[str]) ->
     assert [n["word"] for n in data["numbers"]] == ["JKL", "JKL"]
     assert all("JKL" in n["spelled"] for n in data["numbers"])
     assert data["numbers"][0]["locality"] == "Washington State"
+
+
+async def test_no_show_more_button_when_everything_is_shown(runtime: Runtime) -> None:
+    result = await search(runtime, "US in:portland,me")  # the sandbox has 6 numbers in 207
+    assert len(result.shown) == len(result.numbers) == 6
+    message = json.dumps(render_search(result, sandbox=True))
+    assert SHOW_MORE_ACTION not in message
+    assert "numbers_share" in message
