@@ -213,7 +213,13 @@ def format_query(query: Query) -> str:
             SearchPattern.CONTAINS: "contains:",
             SearchPattern.END: "ends:",
         }[query.pattern.kind]
-        parts.append(prefix + (query.pattern.word or query.pattern.digits))
+        digits = query.pattern.word or query.pattern.digits
+        if query.pattern.kind is SearchPattern.START and (
+            where.without_trunk_prefix(query.region, digits) != digits
+        ):
+            # "00" after +20 would read as a national "0" + "0": say it internationally.
+            digits = f"+{phonenumbers.country_code_for_region(query.region)}{digits}"
+        parts.append(prefix + digits)
     if query.place is not None:
         parts.append(query.place.text)
     if query.nodocs:
