@@ -9,6 +9,7 @@ import httpx
 import pytest
 import respx
 
+from bot.cli_render import render_text
 from bot.domain import PlaceFilter, SearchQuery
 from bot.errors import CommandError, SinchUnavailableError
 from bot.fanout import MAX_IN_FLIGHT, fan_out
@@ -16,6 +17,7 @@ from bot.search_cache import SearchCache
 from bot.service import NumbersService
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
+from bot.slack.blocks import render_search
 from tests.fakes import FakeClock
 
 BASE = "https://numbers.test"
@@ -194,3 +196,16 @@ async def test_an_area_that_runs_out_of_time_is_reported_as_failed() -> None:
     merged = await fan_out(fetch, ["214", "713"], page_size=30, budget=0.05)
     assert merged.failed == ("713",)
     assert [n.phone_number for n in merged.numbers] == ["+12145550101"]
+
+
+async def test_the_reply_names_the_areas_that_failed(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    service, http = make_service(router, fake_clock)
+    place = PlaceFilter(text="tx", label="Texas", areas=("214", "999"))
+    result = await service.search(SearchQuery(region="US", place=place))
+    slack = str(render_search(result))
+    assert "Sinch did not answer for 999" in slack
+    assert "+1 214-555-0101" in slack
+    assert "Sinch did not answer for 999" in render_text(result, sandbox=False)
+    await http.aclose()
