@@ -33,6 +33,7 @@ ROWS: list[tuple[str, tuple[str, ...], tuple[str, ...]]] = [
     ("US in:portland, me", ("+1207",), ("Portland, ME",)),
     ("US texas", ("+1214", "+1512", "+1713"), ("Texas", "16 less prominent area codes")),
     ("US TX", ("+1214", "+1512", "+1713"), ("Texas",)),
+    ("CA ontario", ("+1416",), ("Ontario", "416")),
     ("near:+12065550123", ("+1206",), ("nearest first", "206555")),
     ("US LOCAL 1206", ("+1206",), ("`/numbers US LOCAL 206`",)),
     ("GB LOCAL 020", ("+4420",), ("`/numbers GB LOCAL 20`",)),
