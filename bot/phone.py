@@ -189,7 +189,9 @@ def national_prefix(region: str) -> str | None:
 # One line of a data chunk: ` '1206215':{'en': 'Seattle, WA'},` (the common shape, matched
 # first) or ` '4989':{'de': u('M\u00fcnchen'), 'en': 'Munich'},`.
 _ENTRY = re.compile(
-    r"""^ '(\d+)':\{(?:'en': '([^'\\\n]*)'\}|[^\n]*?'en': (?:u\()?(['"])(.*?)\3)""", re.MULTILINE
+    r"""^ '(\d+)':\{(?:'en': '([^'\\\n]*)'\}|[^\n]*?'en': (?:u\()?"""
+    r"""(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"))""",
+    re.MULTILINE,
 )
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|\\|'|\")")
 
@@ -211,8 +213,8 @@ def geodata_entries(calling_code: str) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for text in geodata_texts(calling_code):
         found += [
-            (prefix, plain or (_ESCAPE.sub(_unescape, other) if "\\" in other else other))
-            for prefix, plain, _, other in _ENTRY.findall(text)
+            (prefix, plain or _unescaped(single or double))
+            for prefix, plain, single, double in _ENTRY.findall(text)
             if prefix.startswith(calling_code)
         ]
     return found
@@ -228,6 +230,11 @@ def geodata_texts(calling_code: str) -> Iterator[str]:
             yield file.read_text(encoding="utf-8")
         except (OSError, ValueError):
             continue  # a damaged file costs its places, not the search
+
+
+def _unescaped(name: str) -> str:
+    # `'Coeur d\'Alene, ID'`, `u('Malm\u00f6')`: Python string escapes in the data files.
+    return _ESCAPE.sub(_unescape, name) if "\\" in name else name
 
 
 def _unescape(match: re.Match[str]) -> str:

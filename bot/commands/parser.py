@@ -647,12 +647,29 @@ def _one_place(
     try:
         return where.resolve(region, words)
     except CommandError:
+        joined = _with_region_word(facts, words)
+        if joined is not None:
+            return joined
         if region is None and not words.explicit:
             # Not a place anywhere: the region hints of before ("Swedn" -> SE).
             raise _unknown_word(
                 _Words(list(words.words), words.typed.split()), 0, SearchQuery
             ) from None
         raise
+
+
+def _with_region_word(
+    facts: _Facts, words: where.PlaceWords
+) -> tuple[str | None, PlaceFilter | None] | None:
+    """`st. louis`: the region's word ("ST", São Tomé) was the first word of the place."""
+    if len(facts.regions) != 1 or words.explicit:
+        return None
+    typed = facts.regions[0][1]
+    joined = where.PlaceWords((typed.lower(), *words.words), f"{typed} {words.typed}")
+    try:
+        return where.resolve(None, joined)
+    except CommandError:
+        return None
 
 
 def _keyword_typo(words: where.PlaceWords) -> CommandError | None:

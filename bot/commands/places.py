@@ -3,8 +3,9 @@
 The data is phonenumbers' geocoder (English names), read the way bot/phone.py reads it: one
 chunk file at a time and only the chunks that hold a calling code's prefixes. The files are
 scanned as text with a regular expression instead of being executed, which keeps building the
-whole North American index (32 000 prefixes) near 60 ms and 5 MB; an index is built on the
-first search that needs it and kept for the life of the process (README, Performance).
+whole North American index (32 000 prefixes) at 70-165 ms and 11 MB, depending on the load;
+an index is built on the first search that needs it and kept for the process's life (README,
+Performance; `python -m bench.place_index` measures it).
 
 North American (NANP, +1) names end in ", ST" (state or province): "Austin, TX". Area-code
 level entries name the state itself ("Texas", "Washington State"), which is where state names
@@ -29,13 +30,13 @@ NANP = "1"
 _CANADA = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
 # A state or province searches at most this many area codes, the most prominent first.
 MAX_AREAS = 8
-# Countries looked in, in this order, for a place named without a country ("stockholm").
-# Each costs one small index on first use; anywhere else takes the country: `JP osaka`.
-# (Australia and France are left out: their data spans 7 and 3 chunks.)
+# Countries looked in for a place named without a country ("stockholm", "paris"). A country's
+# data is only scanned for the name (a few ms) unless it holds it; anywhere else, give the
+# country: `JP osaka`.
 # fmt: off
 REGIONLESS_CODES = (
-    "1", "44", "46", "49", "353", "64", "47", "45", "358", "31", "32", "34", "39", "41", "43",
-    "48", "351",
+    "1", "44", "46", "49", "33", "353", "61", "64", "47", "45", "358", "31", "32", "34", "39",
+    "41", "43", "48", "351",
 )
 # fmt: on
 

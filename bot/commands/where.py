@@ -76,7 +76,14 @@ def _find(region: str | None, text: str, qualifier: str | None) -> tuple[str, Pl
 
 def _from_place(match: PlaceMatch) -> PlaceFilter:
     best = match.best
-    others = tuple(_typed_form(best.region, p) for p in match.others[:5])
+    # Namesakes abroad first (one per country: London, Ontario beside London, England), then
+    # the rest at home; five at most.
+    abroad: dict[str, Place] = {}
+    for place in match.others:
+        if place.region != best.region:
+            abroad.setdefault(place.region, place)
+    rest = [p for p in match.others if p not in abroad.values()]
+    others = tuple(_typed_form(best.region, p) for p in [*abroad.values(), *rest][:5])
     return PlaceFilter(text=best.in_form, label=best.name, areas=best.areas, others=others)
 
 

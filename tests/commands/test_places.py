@@ -200,3 +200,25 @@ def test_place_search_reads_the_data_as_text_and_only_when_asked() -> None:
         "assert loaded == [], loaded\n"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [
+        ("st. louis", "St. Louis, MO"),  # "st" is also São Tomé's code
+        ("coeur d'alene", "Coeur d'Alene, ID"),  # an escaped quote in the data
+        ("SE malmö", "Malmö"),  # accents in the data
+        ("SE malmo", "Malmö"),  # and without them
+        ("paris", "Paris"),  # Paris, France over Paris, Texas
+    ],
+)
+def test_names_as_people_type_them(text: str, label: str) -> None:
+    query = search(text)
+    assert query.place is not None
+    assert query.place.label == label
+
+
+def test_namesakes_abroad_are_offered_first() -> None:
+    query = search("manchester")
+    assert query.place is not None
+    assert query.place.others[0] == "GB in:manchester"
