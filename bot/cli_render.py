@@ -111,7 +111,7 @@ def _word(number: AvailableNumber, result: SearchResult) -> str | None:
     pattern = result.query.pattern
     if pattern is None or pattern.word is None:
         return None
-    return spell(number.phone_number, pattern.digits, pattern.word)
+    return spell(format_international(number.phone_number), pattern.digits, pattern.word)
 
 
 def _number_json(number: AvailableNumber, result: SearchResult) -> dict[str, Any]:

@@ -34,9 +34,18 @@ def keypad_digits(word: str) -> str:
     return word.upper().translate(_KEYPAD)
 
 
-def spell(national: str, digits: str, word: str) -> str | None:
-    """``national`` with the last occurrence of ``digits`` written as ``word`` ("206555PIZZA")."""
-    at = national.rfind(digits)
-    if at < 0:
+def spell(formatted: str, digits: str, word: str) -> str | None:
+    """``+1 206-557-4992`` with ``74992`` written as the word: ``+1 206-55P-IZZA``.
+
+    The last occurrence of ``digits`` among the formatted number's digits is replaced letter
+    by letter, so the number keeps its usual spacing. None when the digits are not in it.
+    """
+    positions = [i for i, c in enumerate(formatted) if c.isdigit()]
+    plain = "".join(formatted[i] for i in positions)
+    at = plain.rfind(digits)
+    if at < 0 or len(word) != len(digits):
         return None
-    return national[:at] + word.upper() + national[at + len(digits) :]
+    chars = list(formatted)
+    for offset, letter in enumerate(word.upper()):
+        chars[positions[at + offset]] = letter
+    return "".join(chars)

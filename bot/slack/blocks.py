@@ -224,17 +224,11 @@ def _number_line(phone: str, pattern: NumberPattern | None = None) -> str:
     place = locality(phone)
     if place:
         parts.append(_user(place, 60))
-    spelled = _spelled(phone, pattern)
-    if spelled:
-        parts.append(f"spells `{_user(spelled, 40)}`")
+    if pattern is not None and pattern.word is not None:
+        spelled = spell(international, pattern.digits, pattern.word)
+        if spelled:
+            parts.append(f"spells `{_user(spelled, 40)}`")
     return "  ·  ".join(parts)
-
-
-def _spelled(phone: str, pattern: NumberPattern | None) -> str | None:
-    """The number with the vanity word in it: "+1 206-555-PIZZA" style, as plain digits."""
-    if pattern is None or pattern.word is None:
-        return None
-    return spell(phone, pattern.digits, pattern.word)
 
 
 def _sandbox_note() -> str:
@@ -380,7 +374,8 @@ def _search_footer(result: SearchResult, *, with_command: bool) -> Block:
 def _narrowing(query: SearchQuery, fetched: int) -> str:
     ideas = []
     if query.pattern is None:
-        ideas += ["`206`", "`contains:`"]
+        # A place search already fixes the area codes: only a contains:/ends: pattern fits.
+        ideas += ["`contains:`"] if query.place is not None else ["`206`", "`contains:`"]
     if not query.capabilities:
         ideas.append("`sms`")
     text = ", ".join(ideas) + "…" if ideas else "a longer pattern"

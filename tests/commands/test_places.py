@@ -137,7 +137,8 @@ def test_vanity_letters_are_keypad_digits() -> None:
     query = search("US contains:PIZZA")
     assert query.pattern is not None
     assert (query.pattern.digits, query.pattern.word) == ("74992", "PIZZA")
-    assert spell("+12065574992", "74992", "PIZZA") == "+120655PIZZA"
+    assert spell("+1 206-557-4992", "74992", "PIZZA") == "+1 206-55P-IZZA"
+    assert spell("+1 206-555-0100", "74992", "PIZZA") is None
 
 
 @pytest.mark.parametrize(
