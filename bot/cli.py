@@ -18,9 +18,9 @@ from typing import TYPE_CHECKING, TextIO
 from bot import active_csv, cli_numbers
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
-from bot.commands.parser import parse_command
+from bot.commands.parser import USAGE, parse_command
 from bot.config import Settings, load_settings
-from bot.domain import ActiveQuery, Query, RegionsQuery, SearchQuery
+from bot.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, ConfigError, SinchError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     lookup(
         "search",
         "search available numbers, e.g. `search US LOCAL sms 206 limit:5`",
-        "REGION [TYPE] [sms] [voice] [DIGITS|contains:DIGITS|ends:DIGITS] [limit:N]",
+        "REGION|PLACE [TYPE] [sms] [voice] [DIGITS|contains:DIGITS|ends:DIGITS] [nodocs]"
+        " [max:PRICE] [sort:price] [limit:N]; `search help` shows every form",
     )
     lookup("regions", "list regions where numbers are available", "[TYPE]")
     active = lookup("active", "list the numbers the project rents (all pages)", "[REGION] [TYPE]")
@@ -101,6 +102,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command in cli_numbers.COMMANDS:
             return _run_number_command(args, settings)
         query = _query(args.command, args.words)
+        if isinstance(query, HelpQuery):
+            print(_in_cli_terms(USAGE))
+            return EXIT_OK
         settings.require("cli")
         # The outcome is the one line printed below; logs only when asked for.
         level = settings.log_level if args.verbose else "CRITICAL"
@@ -143,6 +147,8 @@ def _query(command: str, words: Sequence[str]) -> Query:
     """Reuse the Slack grammar: `search US LOCAL sms` parses like `/numbers US LOCAL sms`."""
     text = " ".join(words) if command == "search" else " ".join([command, *words])
     query = parse_command(text)
+    if isinstance(query, HelpQuery) and command == "search" and words:
+        return query  # `numbers-bot search help`
     expected = {"search": SearchQuery, "regions": RegionsQuery, "active": ActiveQuery}[command]
     if not isinstance(query, expected):
         raise CommandError(

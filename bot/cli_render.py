@@ -8,15 +8,18 @@ from decimal import Decimal
 from typing import Any
 
 from bot.active_summary import ActiveSummary, Costs
-from bot.phone import format_international, locality
+from bot.commands.regions import region_name
+from bot.commands.vanity import spell
+from bot.money import format_amount
+from bot.phone import format_international, format_national, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
-from bot.sinch.models import Money
+from bot.sinch.models import AvailableNumber, Money
 
 SANDBOX_BANNER = "SANDBOX DATA: fictional numbers from the built-in Sinch sandbox, not rentable."
 
 
 def _money(money: Money | None) -> str:
-    return "-" if money is None else f"{money.amount}"
+    return "-" if money is None else format_amount(money.amount, money.currency_code)
 
 
 def _currency(money: Money | None) -> str:
@@ -50,11 +53,21 @@ def render_text(result: Result, *, sandbox: bool) -> str:
 def _search_text(result: SearchResult) -> str:
     q = result.query
     title = f"Available {q.type.value} numbers in {q.region}"
+    if q.place is not None:
+        title += f", {q.place.label}"
+    notes = _search_notes(result)
     if not result.shown:
-        return f"{title}: none matched. Try fewer filters, another area code, or another type."
+        return "\n".join(
+            [
+                *notes,
+                f"{title}: none matched. Try fewer filters, another area code, or another type.",
+            ]
+        )
+    word = q.pattern.word if q.pattern is not None else None
     rows = [
         [
             format_international(n.phone_number),
+            *([_word(n, result) or ""] if word else []),
             locality(n.phone_number) or "",
             "+".join(n.capability) or "-",
             _money(n.setup_price),
@@ -64,14 +77,56 @@ def _search_text(result: SearchResult) -> str:
         ]
         for n in result.shown
     ]
-    table = _table(
-        ["number", "locality", "capabilities", "setup", "monthly", "currency", "documents"], rows
-    )
+    headers = ["number", *(["word"] if word else []), "locality", "capabilities", "setup"]
+    table = _table([*headers, "monthly", "currency", "documents"], rows)
     footer = f"{len(result.shown)} shown"
     if result.more:
         more = f"{result.more}+" if result.more_is_lower_bound else str(result.more)
         footer += f", {more} more (narrow the search or raise limit:N)"
-    return f"{title}\n{table}\n{footer}"
+    return "\n".join([*notes, title, table, footer])
+
+
+def _search_notes(result: SearchResult) -> list[str]:
+    """Plain-text twins of the Slack reply's notes: where it looked, what it left out."""
+    q, notes = result.query, []
+    if q.note:
+        notes.append(q.note.replace("/numbers ", "numbers-bot search "))
+    if q.place is not None:
+        notes.append(
+            f"Searched {q.place.label} ({region_name(q.region)}): {', '.join(q.place.areas)}"
+        )
+        if q.place.skipped:
+            notes.append(f"{q.place.skipped} less prominent area codes not searched.")
+        if q.place.others:
+            others = ", ".join(f"numbers-bot search {o}" for o in q.place.others)
+            notes.append(f"Not this one? {others}")
+    if result.failed_areas:
+        notes.append(
+            f"Warning: Sinch did not answer for {', '.join(result.failed_areas)}; showing the rest."
+        )
+    if result.hidden_for_docs:
+        notes.append(f"{result.hidden_for_docs} hidden: they need supporting documents (nodocs).")
+    if result.over_max:
+        notes.append(f"{result.over_max} hidden: over max:{q.max_monthly} a month.")
+    return notes
+
+
+def _word(number: AvailableNumber, result: SearchResult) -> str | None:
+    pattern = result.query.pattern
+    if pattern is None or pattern.word is None:
+        return None
+    return spell(format_international(number.phone_number), pattern.digits, pattern.word)
+
+
+def _number_json(number: AvailableNumber, result: SearchResult) -> dict[str, Any]:
+    data: dict[str, Any] = number.model_dump(mode="json")
+    data["national"] = format_national(number.phone_number)
+    data["locality"] = locality(number.phone_number)
+    pattern = result.query.pattern
+    if pattern is not None and pattern.word is not None:
+        data["word"] = pattern.word
+        data["spelled"] = _word(number, result)
+    return data
 
 
 def _active_text(result: ActiveResult) -> str:
@@ -162,11 +217,17 @@ def _summary_json(summary: ActiveSummary) -> dict[str, Any]:
 def render_json(result: Result, *, sandbox: bool) -> str:
     payload: dict[str, Any] = {"sandbox": sandbox}
     if isinstance(result, SearchResult):
+        place = result.query.place
         payload |= {
-            "numbers": [n.model_dump(mode="json") for n in result.shown],
+            "numbers": [_number_json(n, result) for n in result.shown],
             "more": result.more,
             "more_is_lower_bound": result.more_is_lower_bound,
         }
+        if place is not None:
+            payload["place"] = {"label": place.label, "areas": list(place.areas)}
+            payload["failed_areas"] = list(result.failed_areas)
+        if result.query.nodocs:
+            payload["hidden_for_docs"] = result.hidden_for_docs
     elif isinstance(result, RegionsResult):
         payload["regions"] = [r.model_dump(mode="json") for r in result.regions]
     elif isinstance(result, ActiveSummary):

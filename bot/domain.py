@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from decimal import Decimal
 from enum import StrEnum
 
 
@@ -42,6 +43,26 @@ class NumberPattern:
 
     digits: str
     kind: SearchPattern
+    # The letters typed for a vanity pattern ("PIZZA" for 74992), shown on each number.
+    word: str | None = None
+
+
+# A place search sends one request per area prefix, at most this many in flight.
+MAX_PLACE_AREAS = 8
+
+
+@dataclass(frozen=True)
+class PlaceFilter:
+    """Where a search looks: national prefixes, each searched with its own Sinch request."""
+
+    text: str  # the words that name it again: "in:austin,tx", "tx", "near:+12065550123"
+    label: str  # what to call it in a reply: "Austin, TX", "Texas"
+    areas: tuple[str, ...]  # national digits, most prominent (or nearest) first
+    # near: numbers of the first areas come first; otherwise the areas are interleaved.
+    nearest_first: bool = False
+    # What a reply says about how the place was chosen; not part of the search itself.
+    skipped: int = field(default=0, compare=False)  # areas of a state left out
+    others: tuple[str, ...] = field(default=(), compare=False)  # namesakes, as words to type
 
 
 @dataclass(frozen=True)
@@ -51,6 +72,14 @@ class SearchQuery:
     capabilities: tuple[Capability, ...] = ()
     pattern: NumberPattern | None = None
     limit: int = DEFAULT_LIMIT
+    place: PlaceFilter | None = None
+    # Filters Sinch does not have, applied to what it returns.
+    nodocs: bool = False  # hide numbers that need supporting documents
+    max_monthly: Decimal | None = None  # monthly price at most this (account currency)
+    sort_by_price: bool = False  # cheapest monthly price first
+    offset: int = 0  # numbers already shown (Show more); not part of the command text
+    # A word about how the command was read ("Georgia means the country…"); not compared.
+    note: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import bisect
 import contextlib
 import importlib.util
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
@@ -136,6 +137,13 @@ class _Geodata:
             self._chunks[index] = chunk
         return chunk.get(prefix)
 
+    def files_for(self, calling_code: str) -> list[Path]:
+        """The chunk files that can hold prefixes starting with ``calling_code``."""
+        first = max(0, bisect.bisect_right(self._first_keys, calling_code) - 1)
+        # Keys sort as strings: every key starting with "46" sorts before "46" + "\x7f".
+        last = bisect.bisect_left(self._first_keys, calling_code + "\x7f")
+        return self._files[first:last]
+
     @staticmethod
     def _load(file: Path) -> dict[str, str]:
         # Executed on its own (not put in sys.modules), so the package's __init__, which
@@ -174,3 +182,71 @@ def national_prefix(region: str) -> str | None:
     metadata = phonenumbers.PhoneMetadata.metadata_for_region(region.upper(), None)
     prefix = metadata.national_prefix if metadata is not None else None
     return str(prefix) if prefix else None
+
+
+# --- whole-country reads, for place search (bot/commands/places.py) ----------------------
+
+# One line of a data chunk: ` '1206215':{'en': 'Seattle, WA'},` (the common shape, matched
+# first) or ` '4989':{'de': u('M\u00fcnchen'), 'en': 'Munich'},`.
+_ENTRY = re.compile(
+    r"""^ '(\d+)':\{(?:'en': '([^'\\\n]*)'\}|[^\n]*?'en': (?:u\()?"""
+    r"""(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"))""",
+    re.MULTILINE,
+)
+_ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|x[0-9a-fA-F]{2}|\\|'|\")")
+
+
+def geodata_entries(calling_code: str) -> list[tuple[str, str]]:
+    """Every (prefix, English name) under a calling code, read as text chunk by chunk.
+
+    Unlike ``english_name`` this does not execute the chunks: a country's index needs each of
+    its prefixes once, and a regular expression over the file text does that in a fraction of
+    the time and memory. The chunk file stays unreferenced once read.
+    """
+    data = _geodata()
+    if isinstance(data, _FullGeocoder):
+        return sorted(
+            (prefix, names["en"])
+            for prefix, names in data._data.items()
+            if prefix.startswith(calling_code) and "en" in names
+        )
+    found: list[tuple[str, str]] = []
+    for text in geodata_texts(calling_code):
+        found += [
+            (prefix, plain or _unescaped(single or double))
+            for prefix, plain, single, double in _ENTRY.findall(text)
+            if prefix.startswith(calling_code)
+        ]
+    return found
+
+
+def geodata_texts(calling_code: str) -> Iterator[str]:
+    """The text of each data chunk that may hold prefixes of ``calling_code``, one at a time."""
+    data = _geodata()
+    if isinstance(data, _FullGeocoder):
+        return
+    for file in data.files_for(calling_code):
+        try:
+            yield file.read_text(encoding="utf-8")
+        except (OSError, ValueError):
+            continue  # a damaged file costs its places, not the search
+
+
+def _unescaped(name: str) -> str:
+    # `'Coeur d\'Alene, ID'`, `u('Malm\u00f6')`: Python string escapes in the data files.
+    return _ESCAPE.sub(_unescape, name) if "\\" in name else name
+
+
+def _unescape(match: re.Match[str]) -> str:
+    code = match.group(1)
+    return chr(int(code[1:], 16)) if code[0] in "uUx" else code
+
+
+def geocoded_prefix(digits: str) -> tuple[str, str] | None:
+    """The longest geocoded prefix of ``digits`` (country code first) and its English name."""
+    data = _geodata()
+    for length in range(min(data.longest_prefix, len(digits)), 0, -1):
+        name = data.english_name(digits[:length])
+        if name is not None:
+            return digits[:length], name
+    return None

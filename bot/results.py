@@ -17,18 +17,28 @@ class SearchResult:
     fetch_size: int
     # Seconds since the result was fetched when it came from the cache, else None.
     cache_age: float | None = None
+    # Place searches: area prefixes whose search failed (the others are shown).
+    failed_areas: tuple[str, ...] = ()
+    # How many numbers `nodocs` and `max:` hid.
+    hidden_for_docs: int = 0
+    over_max: int = 0
+    # Whether Sinch may hold more than it sent (a page came back full); None: judge by size.
+    upstream_full: bool | None = None
 
     @property
     def shown(self) -> tuple[AvailableNumber, ...]:
-        return self.numbers[: self.query.limit]
+        start = self.query.offset
+        return self.numbers[start : start + self.query.limit]
 
     @property
     def more(self) -> int:
         """How many matched beyond those shown (a lower bound when `more_is_lower_bound`)."""
-        return max(0, len(self.numbers) - self.query.limit)
+        return max(0, len(self.numbers) - self.query.offset - self.query.limit)
 
     @property
     def more_is_lower_bound(self) -> bool:
+        if self.upstream_full is not None:
+            return self.upstream_full
         return len(self.numbers) >= self.fetch_size
 
 

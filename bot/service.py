@@ -17,13 +17,21 @@ from bot.domain import (
     NumberType,
     Query,
     RegionsQuery,
+    SearchPattern,
     SearchQuery,
 )
+from bot.fanout import Merged, PartialSearch, fan_out
+from bot.refine import refine
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.search_cache import SearchCache
 from bot.sinch.client import SinchClient
 from bot.sinch.models import ActiveNumber, ActiveNumbersPage, AvailableNumber
-from bot.validation import validate_active_query, validate_search_query, wire_pattern
+from bot.validation import (
+    validate_active_query,
+    validate_search_query,
+    wire_area,
+    wire_pattern,
+)
 
 # How long a Slack summary may walk pages before answering with what it has counted: the
 # command's budget is 13 s (listeners.ANSWER_BUDGET), and a page in flight is cut off here too.
@@ -63,18 +71,46 @@ class NumbersService:
 
     async def search(self, query: SearchQuery) -> SearchResult:
         validate_search_query(query)
-        if self._cache is None:
-            numbers = await self._fetch(query)
-            return SearchResult(query=query, numbers=numbers, fetch_size=SEARCH_FETCH_SIZE)
-        # The limit only trims what is shown: searches differing in it share one entry.
-        key = _cache_key(query)
-        numbers, age = await self._cache.get_or_fetch(key, lambda: self._fetch(query))
+        age: float | None = None
+        try:
+            if self._cache is None:
+                numbers = await self._fetch(query)
+            else:
+                # The limit only trims what is shown: searches differing in it share one entry.
+                key = _cache_key(query)
+                numbers, age = await self._cache.get_or_fetch(key, lambda: self._fetch(query))
+            merged = Merged(numbers=numbers, failed=(), full=len(numbers) >= SEARCH_FETCH_SIZE)
+        except PartialSearch as partial:
+            merged = partial.merged
+        refined = refine(merged.numbers, query)
         return SearchResult(
-            query=query, numbers=numbers, fetch_size=SEARCH_FETCH_SIZE, cache_age=age
+            query=query,
+            numbers=refined.numbers,
+            fetch_size=SEARCH_FETCH_SIZE,
+            cache_age=age,
+            failed_areas=merged.failed,
+            hidden_for_docs=refined.hidden_for_docs,
+            over_max=refined.over_max,
+            upstream_full=merged.full,
         )
 
     async def _fetch(self, query: SearchQuery) -> tuple[AvailableNumber, ...]:
-        pattern, search_pattern = wire_pattern(query)
+        if query.place is None:
+            pattern, search_pattern = wire_pattern(query)
+            return await self._fetch_one(query, pattern, search_pattern)
+        merged = await fan_out(
+            lambda area: self._fetch_one(query, wire_area(query.region, area), SearchPattern.START),
+            query.place.areas,
+            page_size=SEARCH_FETCH_SIZE,
+            nearest_first=query.place.nearest_first,
+        )
+        if merged.failed:
+            raise PartialSearch(merged)  # shown, but never cached
+        return merged.numbers
+
+    async def _fetch_one(
+        self, query: SearchQuery, pattern: str | None, search_pattern: SearchPattern | None
+    ) -> tuple[AvailableNumber, ...]:
         return await self._client.available_numbers(
             region_code=query.region,
             type=query.type,
@@ -236,5 +272,8 @@ def _cache_key(query: SearchQuery) -> tuple[object, ...]:
         query.region,
         query.type,
         tuple(sorted(query.capabilities)),
-        query.pattern,
+        # A pattern inside a place search is applied to what the areas return.
+        None if query.place is not None else query.pattern,
+        query.place.areas if query.place is not None else None,
+        query.place is not None and query.place.nearest_first,
     )

@@ -9,6 +9,7 @@ import phonenumbers
 from bot.domain import (
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
+    MAX_PLACE_AREAS,
     ActiveQuery,
     Capability,
     NumberType,
@@ -76,6 +77,35 @@ def validate_search_query(query: SearchQuery) -> None:
             raise CommandError(
                 f"A number pattern has at most {MAX_PATTERN_DIGITS} digits.", usage=SEARCH_USAGE
             )
+
+    _validate_place_and_filters(query)
+
+
+def _validate_place_and_filters(query: SearchQuery) -> None:
+    """Place searches and the filters applied after Sinch answers (issue 11)."""
+    place = query.place
+    if place is not None:
+        areas = place.areas
+        if not 1 <= len(areas) <= MAX_PLACE_AREAS or not all(
+            isinstance(a, str) and _ASCII_DIGITS.fullmatch(a) and len(a) <= MAX_PATTERN_DIGITS
+            for a in areas
+        ):
+            raise CommandError(
+                f"A place searches 1 to {MAX_PLACE_AREAS} area prefixes of digits.",
+                usage=SEARCH_USAGE,
+            )
+        if query.pattern is not None and query.pattern.kind is SearchPattern.START:
+            raise CommandError("Give a place or a prefix, not both.", usage=SEARCH_USAGE)
+    if isinstance(query.offset, bool) or not isinstance(query.offset, int) or query.offset < 0:
+        raise CommandError("That button has expired; run the command again.")
+    cap = query.max_monthly
+    if cap is not None and not (cap.is_finite() and cap >= 0):
+        raise CommandError("`max:` takes a price such as `max:2.50`.", usage=SEARCH_USAGE)
+
+
+def wire_area(region: str, area: str) -> str:
+    """The START pattern of one area of a place search: `+1206`."""
+    return f"+{calling_code(region)}{area}"
 
 
 def validate_active_query(query: ActiveQuery) -> None:

@@ -6,9 +6,11 @@ import difflib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
+from bot.commands import vanity, where
 from bot.commands.number_change import USAGE_LINES as NUMBER_USAGE_LINES
 from bot.commands.regions import (
     describe_suggestions,
@@ -28,6 +30,7 @@ from bot.domain import (
     HelpQuery,
     NumberPattern,
     NumberType,
+    PlaceFilter,
     Query,
     RegionsQuery,
     SearchPattern,
@@ -39,8 +42,9 @@ from bot.validation import validate_search_query
 COMMAND = "/numbers"
 
 _SEARCH_USAGE = (
-    f"`{COMMAND} REGION [TYPE] [sms] [voice] [206 | contains:555 | ends:00] [limit:N]`, "
-    f"e.g. `{COMMAND} US LOCAL sms 206` or `{COMMAND} sweden mobile`"
+    f"`{COMMAND} REGION [TYPE] [sms] [voice] [206 | contains:555 | ends:00] [nodocs]"
+    f" [max:2.50] [sort:price] [limit:N]` (REGION or a place: `seattle`, `US texas`), e.g."
+    f" `{COMMAND} US LOCAL sms 206` or `{COMMAND} sweden mobile`"
 )
 _REGIONS_USAGE = f"`{COMMAND} regions [TYPE]`, e.g. `{COMMAND} regions MOBILE`"
 _ACTIVE_USAGE = f"`{COMMAND} active [REGION] [TYPE]`, e.g. `{COMMAND} active US LOCAL`"
@@ -56,6 +60,15 @@ USAGE = "\n".join(
         f" code, `contains:555`, `ends:00`) and `limit:N` (1–{MAX_LIMIT},"
         f" default {DEFAULT_LIMIT})",
         f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
+        f"`{COMMAND} PLACE [TYPE] [filters]`: numbers in a city, state or near a number",
+        f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} US in:portland,me`"
+        " (`,ST` picks among same-named places)",
+        f"  • `{COMMAND} US texas` or `US TX`, `{COMMAND} CA ontario`: a state's area codes",
+        f"  • `{COMMAND} near:+12065550123`: same exchange first, then the area code",
+        "  • prefixes as dialled at home work too: `US 1206`, `GB 020`, `SE 08`, `+1206`",
+        f"  • `{COMMAND} US contains:PIZZA`: letters are keypad digits (74992)",
+        "  • `nodocs` hides numbers needing documents, `max:2.50` caps the monthly price,"
+        " `sort:price` puts the cheapest first",
         f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
         f"`{COMMAND} active [TYPE]`: what this project rents, summarised; add REGION to list them",
         *NUMBER_USAGE_LINES,
@@ -101,6 +114,8 @@ _PATTERN_KEYS: dict[str, SearchPattern] = {
     "start": SearchPattern.START,
 }
 _LIMIT_KEYS = frozenset({"limit"})
+_PLACE_KEYS = frozenset({"in", "near", "max", "sort"})
+_NODOCS_WORDS = frozenset({"nodocs", "no-docs", "no_docs"})
 _KIND_WORDS: dict[str, Kind] = {
     "help": HelpQuery,
     "?": HelpQuery,
@@ -109,7 +124,8 @@ _KIND_WORDS: dict[str, Kind] = {
 }
 _KIND_ALIASES = {"region": "regions"}
 _KNOWN_WORDS = sorted(
-    [*_TYPE_WORDS, *_CAPABILITY_WORDS, *(f"{k}:" for k in (*_PATTERN_KEYS, *_LIMIT_KEYS))]
+    [*_TYPE_WORDS, *_CAPABILITY_WORDS, "nodocs"]
+    + [f"{k}:" for k in (*_PATTERN_KEYS, *_LIMIT_KEYS, *_PLACE_KEYS)]
     + [w for w in _KIND_WORDS if w != "?"]
 )
 
@@ -129,6 +145,12 @@ _KEY_VALUE = re.compile(r"([a-z_]+)[:=](.*)")
 # Digits as people write them: 206, 206-555, 206.555, +1206.
 _DIGITS = re.compile(r"\+?[0-9]+(?:[-.][0-9]+)*")
 _ASCII_DIGITS = re.compile(r"[0-9]+")
+# `in:portland, me` and `in:san francisco,ca`: the `,ST` stays with the place (the tokenizer
+# splits at commas), marked by "~".
+_IN_QUALIFIER = re.compile(r"(?i)\b(in[:=][^\s,:]+(?:\s+[^\s,:]+)*?)\s*,\s*([a-z]{2})(?=[\s,]|$)")
+# A word that may be part of a place name: letters, with inner apostrophes, dots or hyphens.
+_PLACE_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['.-])*")
+_PRICE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,4})?")
 
 
 def usage_for(kind: Kind | None = None) -> str:
@@ -193,7 +215,21 @@ def format_query(query: Query) -> str:
             SearchPattern.CONTAINS: "contains:",
             SearchPattern.END: "ends:",
         }[query.pattern.kind]
-        parts.append(prefix + query.pattern.digits)
+        digits = query.pattern.word or query.pattern.digits
+        if query.pattern.kind is SearchPattern.START and (
+            where.without_trunk_prefix(query.region, digits) != digits
+        ):
+            # "00" after +20 would read as a national "0" + "0": say it internationally.
+            digits = f"+{phonenumbers.country_code_for_region(query.region)}{digits}"
+        parts.append(prefix + digits)
+    if query.place is not None:
+        parts.append(query.place.text)
+    if query.nodocs:
+        parts.append("nodocs")
+    if query.max_monthly is not None:
+        parts.append(f"max:{query.max_monthly}")
+    if query.sort_by_price:
+        parts.append("sort:price")
     if query.limit != DEFAULT_LIMIT:
         parts.append(f"limit:{query.limit}")
     return " ".join(parts)
@@ -206,6 +242,7 @@ def _tokenize(text: str) -> list[str]:
     text = unicodedata.normalize("NFKC", text).translate(_SMART_CHARS)
     for entity, char in _SLACK_ENTITIES:
         text = text.replace(entity, char)
+    text = _IN_QUALIFIER.sub(r"\1~\2", text)
     # Zero-width and other format characters would split or hide inside words: drop them;
     # any other control character separates words.
     text = "".join(
@@ -241,6 +278,12 @@ class _Facts:
     capabilities: list[Capability] = field(default_factory=list)
     patterns: list[tuple[SearchPattern, str, str]] = field(default_factory=list)
     limits: list[tuple[int, str]] = field(default_factory=list)
+    # Place words: runs of words nothing else claimed, and `in:`/`near:` values.
+    places: list[where.PlaceWords] = field(default_factory=list)
+    nears: list[str] = field(default_factory=list)
+    nodocs: bool = False
+    max_monthly: list[Decimal] = field(default_factory=list)
+    sort_by_price: bool = False
     # The first word that is only valid in a search, for kinds that do not take filters.
     filter_word: str | None = None
 
@@ -261,9 +304,15 @@ def _scan(words: _Words, kind: Kind) -> _Facts:
     usage = usage_for(kind)
     tokens = words.lower
     i = 0
+    last_place_word = -2
     while i < len(tokens):
         token = tokens[i]
         following = tokens[i + 1] if i + 1 < len(tokens) else None
+        if token in _NODOCS_WORDS:
+            facts.nodocs = True
+            facts.filter_word = facts.filter_word or token
+            i += 1
+            continue
         if token == "toll" and following == "free":
             facts.types.append((NumberType.TOLL_FREE, "toll free"))
             i += 2
@@ -283,6 +332,9 @@ def _scan(words: _Words, kind: Kind) -> _Facts:
             consumed = 1
             if not value and following is not None:
                 value, consumed = following, 2  # "contains: 555"
+            if key == "in" and kind is SearchQuery:
+                i += _in_place(facts, words, i, value, consumed)
+                continue
             _key_value(facts, key, value, usage)
             facts.filter_word = facts.filter_word or token
             i += consumed
@@ -301,8 +353,56 @@ def _scan(words: _Words, kind: Kind) -> _Facts:
         if consumed:
             i += consumed
             continue
+        if kind is SearchQuery and _PLACE_WORD.fullmatch(token):
+            # A place name, resolved once the region (if any) is known: `US LOCAL chicago`.
+            if last_place_word == i - 1 and not facts.places[-1].explicit:
+                run = facts.places[-1]
+                facts.places[-1] = where.PlaceWords(
+                    (*run.words, token), f"{run.typed} {words.typed[i]}"
+                )
+            else:
+                facts.places.append(where.PlaceWords((token,), words.typed[i]))
+            last_place_word = i
+            i += 1
+            continue
         raise _unknown_word(words, i, kind)
     return facts
+
+
+def _in_place(facts: _Facts, words: _Words, start: int, value: str, consumed: int) -> int:
+    """`in:san francisco,ca`: the value and the plain words after it; returns words used."""
+    parts = [value]
+    while start + consumed < len(words.lower) and "~" not in parts[-1]:
+        word = words.lower[start + consumed]
+        if not _PLACE_WORD.fullmatch(word.split("~")[0]) or _claimed(word.split("~")[0]):
+            break
+        parts.append(word)
+        consumed += 1
+    qualifier = None
+    if "~" in parts[-1]:
+        parts[-1], qualifier = parts[-1].split("~", 1)
+    names = tuple(p for p in " ".join(parts).split() if p)
+    typed = " ".join(names) + (f", {qualifier.upper()}" if qualifier else "")
+    if not names or not all(_PLACE_WORD.fullmatch(n) for n in names):
+        raise CommandError(
+            f"`in:` takes a place name, e.g. `in:austin` or `in:portland,me` (got"
+            f" `{display_word(typed or value)}`).",
+            usage=where.PLACE_USAGE,
+        )
+    facts.places.append(where.PlaceWords(names, typed, qualifier, explicit=True))
+    facts.filter_word = facts.filter_word or "in:"
+    return consumed
+
+
+def _claimed(word: str) -> bool:
+    """Words with a meaning of their own end an `in:` place name (`in:austin LOCAL`)."""
+    return (
+        word in _TYPE_WORDS
+        or word in _CAPABILITY_WORDS
+        or word in _NODOCS_WORDS
+        or word in _KIND_WORDS
+        or lookup_region(word) is not None
+    )
 
 
 def _key_value(facts: _Facts, key: str, value: str, usage: str) -> None:
@@ -313,6 +413,23 @@ def _key_value(facts: _Facts, key: str, value: str, usage: str) -> None:
     if key in _LIMIT_KEYS:
         facts.limits.append((_parse_limit(value, usage), value))
         return
+    if key == "near":
+        facts.nears.append(value)
+        return
+    if key == "max":
+        facts.max_monthly.append(_parse_price(value, usage))
+        return
+    if key == "sort":
+        if value != "price":
+            raise CommandError(
+                f"`sort:` takes `price` (cheapest monthly price first), got"
+                f" `{display_word(value)}`.",
+                usage=usage,
+            )
+        facts.sort_by_price = True
+        return
+    if key == "in":
+        raise CommandError("`in:` is for searches: `/numbers in:austin`.", usage=usage)
     close = difflib.get_close_matches(f"{key}:", _KNOWN_WORDS, n=1, cutoff=0.6)
     hint = f"`{display_word(key)}:` is not a filter I know."
     hint += f" Did you mean `{close[0]}`?" if close else " Use `contains:`, `ends:` or `limit:`."
@@ -334,6 +451,18 @@ def _parse_limit(value: str, usage: str) -> int:
             usage=usage,
         )
     return limit
+
+
+def _parse_price(value: str, usage: str) -> Decimal:
+    if not _PRICE.fullmatch(value):
+        raise CommandError(
+            f"`max:` takes a monthly price such as `max:2.50` (got `{display_word(value)}`).",
+            usage=usage,
+        )
+    try:
+        return Decimal(value)
+    except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+        raise CommandError("`max:` takes a price such as `max:2.50`.", usage=usage) from None
 
 
 def _region(facts: _Facts, words: _Words, start: int) -> int:
@@ -447,24 +576,125 @@ def _build_active(facts: _Facts) -> ActiveQuery:
 
 def _build_search(facts: _Facts) -> SearchQuery:
     usage = usage_for(SearchQuery)
+    _regions_as_places(facts)
     region = _one_region(facts, usage)
+    note = None
+    if region is not None and not facts.places and not facts.nears:
+        note = where.country_note(region, facts.regions[0][1])
+    region, place = _one_place(facts, region, usage)
+    if region is None:
+        region = _region_of_international_prefix(facts)
     if region is None:
         raise CommandError(
-            f"Which region? Start with a country code or name, e.g. `{COMMAND} US LOCAL`.",
+            f"Which region? Start with a country code or name, e.g. `{COMMAND} US LOCAL`,"
+            f" or a place: `{COMMAND} seattle`.",
             usage=usage,
         )
     number_type = _one_type(facts, usage) or NumberType.LOCAL
     if len(facts.limits) > 1:
         raise CommandError("Give `limit:` once.", usage=usage)
+    if len(facts.max_monthly) > 1:
+        raise CommandError("Give `max:` once.", usage=usage)
     limit = facts.limits[0][0] if facts.limits else DEFAULT_LIMIT
+    pattern = _one_pattern(facts, region, usage)
+    if place is not None and pattern is not None and pattern.kind is SearchPattern.START:
+        raise CommandError(
+            f"Give a place or a prefix, not both (`{place.label}` already means"
+            f" {', '.join(place.areas)}).",
+            usage=usage,
+        )
     return SearchQuery(
         region=region,
         type=number_type,
         # Canonical order, no repeats: equal searches compare (and cache) equal.
         capabilities=tuple(c for c in Capability if c in facts.capabilities),
-        pattern=_one_pattern(facts, region, usage),
+        pattern=pattern,
         limit=limit,
+        place=place,
+        nodocs=facts.nodocs,
+        max_monthly=facts.max_monthly[0] if facts.max_monthly else None,
+        sort_by_price=facts.sort_by_price,
+        note=note,
     )
+
+
+def _regions_as_places(facts: _Facts) -> None:
+    """`US CA`, `US georgia`, `GA US`: a second "region" that is a state or place of the other."""
+    if len(facts.regions) != 2 or facts.places or facts.nears:
+        return
+    for keep, other in (facts.regions, facts.regions[::-1]):
+        if where.place_in(keep[0], other[1]):
+            facts.regions = [keep]
+            facts.places.append(where.PlaceWords((other[1].lower(),), other[1]))
+            return
+
+
+def _one_place(
+    facts: _Facts, region: str | None, usage: str
+) -> tuple[str | None, PlaceFilter | None]:
+    if len(facts.places) + len(facts.nears) > 1:
+        got = [f"`{display_word(p.typed)}`" for p in facts.places]
+        got += [f"`near:{display_word(n)}`" for n in facts.nears]
+        raise CommandError(f"Give one place at a time (got {' and '.join(got)}).", usage=usage)
+    if facts.nears:
+        return where.near(facts.nears[0], region)
+    if not facts.places:
+        return region, None
+    words = facts.places[0]
+    if not words.explicit:
+        # Words nothing claimed: a typo of a keyword ("smss", "cell") beats a place search.
+        typo = _keyword_typo(words)
+        if typo is not None:
+            raise typo
+    try:
+        return where.resolve(region, words)
+    except CommandError:
+        joined = _with_region_word(facts, words)
+        if joined is not None:
+            return joined
+        if region is None and not words.explicit:
+            # Not a place anywhere: the region hints of before ("Swedn" -> SE).
+            raise _unknown_word(
+                _Words(list(words.words), words.typed.split()), 0, SearchQuery
+            ) from None
+        raise
+
+
+def _with_region_word(
+    facts: _Facts, words: where.PlaceWords
+) -> tuple[str | None, PlaceFilter | None] | None:
+    """`st. louis`: the region's word ("ST", São Tomé) was the first word of the place."""
+    if len(facts.regions) != 1 or words.explicit:
+        return None
+    typed = facts.regions[0][1]
+    joined = where.PlaceWords((typed.lower(), *words.words), f"{typed} {words.typed}")
+    try:
+        return where.resolve(None, joined)
+    except CommandError:
+        return None
+
+
+def _keyword_typo(words: where.PlaceWords) -> CommandError | None:
+    typed = words.typed.split()
+    listed = _Words(
+        list(words.words), typed if len(typed) == len(words.words) else list(words.words)
+    )
+    # The first word only, as before place search: "unitd states" is a region typo.
+    token = words.words[0]
+    close = difflib.get_close_matches(token[:30], _KNOWN_WORDS, n=1, cutoff=0.75)
+    if token in _OTHER_TYPES or token in _TYPE_SYNONYMS or close:
+        return _unknown_word(listed, 0, SearchQuery)
+    return None
+
+
+def _region_of_international_prefix(facts: _Facts) -> str | None:
+    """`/numbers +1206`: the region of the calling code the prefix starts with."""
+    for kind, value, _ in facts.patterns:
+        if kind is SearchPattern.START and value.startswith("+"):
+            digits = _digits_of(value[1:])
+            if digits:
+                return where.region_for_calling_code(digits)
+    return None
 
 
 def _one_pattern(facts: _Facts, region: str, usage: str) -> NumberPattern | None:
@@ -500,10 +730,22 @@ def _pattern(
             return None
     else:
         digits = _digits_of(value)
+        if digits is not None and kind is SearchPattern.START and len(digits) <= MAX_PATTERN_DIGITS:
+            digits = where.without_trunk_prefix(region, digits)  # GB 020, SE 08, US 1206
+        if digits is None and kind is not SearchPattern.START and vanity.is_vanity(value):
+            word = value.upper()
+            digits = vanity.keypad_digits(word)
+            if len(digits) > MAX_PATTERN_DIGITS:
+                raise CommandError(
+                    f"`{shown}` is too long: a number pattern has at most"
+                    f" {MAX_PATTERN_DIGITS} characters.",
+                    usage=usage,
+                )
+            return NumberPattern(digits=digits, kind=kind, word=word)
         if digits is None:
             raise CommandError(
-                f"`{shown}`: a number pattern is digits only, e.g. `206`, `contains:555` or"
-                " `ends:00`.",
+                f"`{shown}`: a number pattern is digits (or letters, as on a keypad), e.g."
+                " `206`, `contains:555`, `contains:PIZZA` or `ends:00`.",
                 usage=usage,
             )
     if len(digits) > MAX_PATTERN_DIGITS:

@@ -26,6 +26,16 @@ _ALIASES: dict[str, str] = {
     "russia": "RU",  # pycountry: "Russian Federation" and no common name
     "turkey": "TR",  # pycountry follows the 2022 rename to "Türkiye"
     "ivory coast": "CI",  # the English name of Côte d'Ivoire
+    "u s": "US",  # "U.S." and "U.S.A." once punctuation is dropped
+    "u s a": "US",
+    "u k": "GB",
+    "holland": "NL",  # the exonym most people use for the Netherlands
+    "korea": "KR",  # pycountry: "Korea, Republic of"; nobody means the DPRK by plain "Korea"
+    "south korea": "KR",
+    "north korea": "KP",
+    "czech republic": "CZ",  # the name before "Czechia" (pycountry has only the new one)
+    "vatican": "VA",
+    "burma": "MM",
 }
 
 # Regions with a calling code in phonenumbers that ISO 3166-1 (hence pycountry) lacks.

@@ -3,7 +3,7 @@
 Every number comes from a range that regulators reserve for drama and documentation, so none
 can ever ring a real person:
 
-- US: NPA 555-0100..0199 (NANPA's fictional block), local and toll-free.
+- US and Canada: NPA 555-0100..0199 (NANPA's fictional block), local and toll-free.
 - GB: Ofcom's drama ranges, e.g. 020 7946 0xxx (London), 07700 900xxx (mobile).
 - SE: PTS's ranges for fiction, e.g. 08-46 500 4xx (Stockholm), 070-174 06 05..99 (mobile).
 - DE: Bundesnetzagentur's "Drama Numbers" (Mitteilung 148/2021), e.g. 030 23125 xxx (Berlin);
@@ -32,6 +32,7 @@ _S = (Capability.SMS.value,)
 _TYPE_ORDER = (NumberType.MOBILE, NumberType.LOCAL, NumberType.TOLL_FREE)
 
 REGION_NAMES: dict[str, str] = {
+    "CA": "Canada",
     "DE": "Germany",
     "GB": "United Kingdom",
     "SE": "Sweden",
@@ -189,6 +190,32 @@ _BLOCKS: tuple[_Block, ...] = (
            "1.00", "1.25", False, (_SV, _V)),
     _Block("US", NumberType.LOCAL, "Austin", "+15125550", 3, 100, 199, 8, 1,
            "0.80", "0.8", False, (_SV,)),
+    # Issue 11: an area for each place the README names. Boston, Portland (OR), Maine and the
+    # Texas codes are for rent only (the project rents none there); Houston needs documents.
+    _Block("US", NumberType.LOCAL, "New York", "+16465550", 3, 100, 199, 12, 0,
+           "1.00", "1.50", False, (_SV, _V)),
+    _Block("US", NumberType.LOCAL, "Boston", "+16175550", 3, 100, 199, 10, 0,
+           "1.00", "1.25", False, (_SV,)),
+    _Block("US", NumberType.LOCAL, "Portland", "+15035550", 3, 100, 199, 10, 0,
+           "1.00", "1.00", False, (_SV, _V)),
+    _Block("US", NumberType.LOCAL, "Portland", "+12075550", 3, 100, 199, 6, 0,
+           "1.00", "1.00", False, (_SV,)),
+    _Block("US", NumberType.LOCAL, "Dallas", "+12145550", 3, 100, 199, 10, 0,
+           "1.00", "1.10", False, (_SV, _V)),
+    _Block("US", NumberType.LOCAL, "Houston", "+17135550", 3, 100, 199, 10, 0,
+           "1.00", "0.90", True, (_SV,)),
+    # Canada shares NANP's fictional 555-01XX block: Toronto, for `/numbers CA ontario`.
+    _Block("CA", NumberType.LOCAL, "Toronto", "+14165550", 3, 100, 199, 30, 0,
+           "1.00", "1.20", False, (_SV, _V)),
+    # Numbers ending in 00, which the scattered picks above happen to miss (`ends:00`).
+    _Block("US", NumberType.LOCAL, "Seattle", "+12065550", 3, 100, 100, 1, 0,
+           "1.00", "1.00", False, (_SV,)),
+    _Block("US", NumberType.LOCAL, "Austin", "+15125550", 3, 100, 100, 1, 0,
+           "0.80", "0.8", False, (_SV,)),
+    _Block("GB", NumberType.MOBILE, "Mobile", "+447700900", 3, 900, 900, 1, 0,
+           "0.00", "2.50", False, (_SV,)),
+    _Block("GB", NumberType.MOBILE, "Mobile", "+447700900", 3, 100, 100, 1, 0,
+           "0.00", "2.50", False, (_SV,)),
     _Block("US", NumberType.TOLL_FREE, "Toll-free", "+18005550", 3, 100, 199, 20, 4,
            "2.00", "2.00", False, (_SV, _V)),
     _Block("US", NumberType.TOLL_FREE, "Toll-free", "+18885550", 3, 100, 199, 16, 2,

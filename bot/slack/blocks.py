@@ -6,15 +6,16 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable, Sequence
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from bot.commands.parser import COMMAND, USAGE, format_query
 from bot.commands.regions import region_name
+from bot.commands.vanity import spell
 from bot.domain import (
     MAX_LIMIT,
     ActiveQuery,
     Capability,
+    NumberPattern,
     NumberType,
     Query,
     SearchPattern,
@@ -34,6 +35,7 @@ from bot.errors import (
     SinchUnavailableError,
     TokenUnavailableError,
 )
+from bot.money import format_money
 from bot.phone import format_international, format_national, locality, national_prefix
 from bot.results import ActiveResult, RegionsResult, SearchResult
 from bot.sinch.models import ActiveNumber, AvailableNumber, Money
@@ -43,6 +45,7 @@ Block = dict[str, Any]
 
 SHARE_ACTION = "numbers_share"
 NEXT_PAGE_ACTION = "numbers_active_next"
+SHOW_MORE_ACTION = "numbers_search_more"
 
 # Slack's limits (slack-platform.md §6), kept with headroom: Slack does not document how it
 # counts characters, and emoji flags are two code points but four UTF-16 units.
@@ -181,21 +184,14 @@ def _sections(lines: Iterable[str], budget: int) -> list[Block]:
 # --- values -----------------------------------------------------------------------------
 
 
-def _amount(value: Decimal) -> str:
-    """Two decimals at least ("0.8" -> "0.80"), all of them when finer ("0.0035")."""
-    try:
-        if not value.is_finite() or abs(value.adjusted()) > 12:
-            return clip(str(value), _SHORT)
-        cents = value.quantize(Decimal("0.01"))
-        return f"{cents:f}" if cents == value else f"{value.normalize():f}"
-    except InvalidOperation:
-        return clip(str(value), _SHORT)
-
-
 def _price(money: Money | None) -> str:
+    """By the currency's rules (bot/money.py): "USD 0.80", "JPY 100", "USD 0.0035"."""
     if money is None:
         return "price unknown"
-    return f"{_user(money.currency_code, 12)} {_amount(money.amount)}"
+    code = _user(money.currency_code, 12)
+    if abs(money.amount.adjusted()) > 12:  # absurd values: say them, briefly
+        return f"{code} {clip(str(money.amount), _SHORT)}"
+    return _user(format_money(money), _SHORT + 13)
 
 
 def _interval(months: int | None) -> str:
@@ -218,7 +214,7 @@ def _type_name(number_type: NumberType | str) -> str:
         return _user(str(number_type), _SHORT)
 
 
-def _number_line(phone: str) -> str:
+def _number_line(phone: str, pattern: NumberPattern | None = None) -> str:
     """International form in bold, then the national form people dial locally, then the place."""
     international = format_international(phone)
     parts = [f"*{_user(international, 40)}*"]
@@ -228,6 +224,10 @@ def _number_line(phone: str) -> str:
     place = locality(phone)
     if place:
         parts.append(_user(place, 60))
+    if pattern is not None and pattern.word is not None:
+        spelled = spell(international, pattern.digits, pattern.word)
+        if spelled:
+            parts.append(f"spells `{_user(spelled, 40)}`")
     return "  ·  ".join(parts)
 
 
@@ -252,6 +252,12 @@ def render_search(
     """
     query = result.query
     type_name, name = _TYPE_NAMES[query.type], region_name(query.region)
+    if query.place is not None:
+        name = (
+            f"{query.place.label}, {name}"
+            if not query.place.text.startswith("near:")
+            else (f"{name}, {query.place.label}")
+        )
     place = escape(name)
     blocks: list[Block] = [
         _header(f"{_flag(query.region)} Available {type_name} numbers in {name}")
@@ -260,6 +266,9 @@ def render_search(
         blocks.append(_context(f"Shared by {_mention(shared_by)} · {_command(query)}"))
     if sandbox:
         blocks.append(_context(_sandbox_note()))
+    about = _search_notes(result)
+    if about:
+        blocks.append(_context(*about))
     shown = result.shown
     if not shown:
         blocks.append(_section(_empty_search_text(query)))
@@ -270,15 +279,24 @@ def render_search(
     footer = _search_footer(result, with_command=shared_by is None)
     with_button = shareable and shared_by is None
     budget = MAX_BLOCKS - len(blocks) - 1 - int(with_button) - 1
-    blocks += [_with_accessory(_section(_available_text(n)), n, accessory) for n in shown[:budget]]
+    blocks += [
+        _with_accessory(_section(_available_text(n, query.pattern)), n, accessory)
+        for n in shown[:budget]
+    ]
     if len(shown) > budget:
         blocks.append(_context(f"…and {len(shown) - budget} more not shown."))
     blocks.append(footer)
     value = format_query(query)
-    if with_button and len(value) <= _BUTTON_VALUE_MAX:
-        blocks.append(
-            {"type": "actions", "elements": [_button("Share to channel", SHARE_ACTION, value)]}
+    buttons = []
+    more = show_more_value(result) if with_button else None
+    if more is not None:
+        buttons.append(
+            _button(f"Show {min(result.more, query.limit)} more", SHOW_MORE_ACTION, more)
         )
+    if with_button and len(value) <= _BUTTON_VALUE_MAX:
+        buttons.append(_button("Share to channel", SHARE_ACTION, value))
+    if buttons:
+        blocks.append({"type": "actions", "elements": buttons})
     count = len(shown)
     noun = "number" if count == 1 else "numbers"
     return _message(f"{count} available {type_name} {noun} in {place}", blocks)
@@ -293,7 +311,51 @@ def _with_accessory(
     return block if element is None else {**block, "accessory": element}
 
 
-def _available_text(number: AvailableNumber) -> str:
+def _search_notes(result: SearchResult) -> list[str]:
+    """Where a place search looked, what it left out or could not reach, what was hidden."""
+    query, notes = result.query, []
+    if query.note:
+        notes.append(f":information_source: {escape(query.note)}")
+    place = query.place
+    if place is not None:
+        areas = ", ".join(_user(a, 16) for a in place.areas)
+        if place.nearest_first:
+            notes.append(f"Searched {_user(place.label, 100)}: prefixes {areas}, nearest first")
+        else:
+            noun = "area code" if len(place.areas) == 1 else "area codes"
+            notes.append(f"Searched {_user(place.label, 100)}: {noun} {areas}")
+        if place.skipped:
+            notes.append(
+                f"{place.skipped} less prominent area codes not searched: name a city, or give"
+                f" one, e.g. `{COMMAND} {_user(query.region, 8)} in:CITY`"
+            )
+        if place.others:
+            options = " · ".join(f"`{COMMAND} {_user(o, 60)}`" for o in place.others)
+            notes.append(f"Not this one? {options}")
+    if result.failed_areas:
+        failed = ", ".join(_user(a, 16) for a in result.failed_areas)
+        notes.append(
+            f":warning: Sinch did not answer for {failed}; showing what the other area codes"
+            " have. Try again for the rest."
+        )
+    if result.hidden_for_docs:
+        notes.append(f"{result.hidden_for_docs} hidden: they need supporting documents (`nodocs`)")
+    if result.over_max:
+        notes.append(f"{result.over_max} hidden: over `max:{query.max_monthly}` a month")
+    return notes
+
+
+def show_more_value(result: SearchResult) -> str | None:
+    """The Show-more button's value: the command text and where the next page starts."""
+    if result.more <= 0:
+        return None
+    query = result.query
+    data = {"q": format_query(query), "o": query.offset + query.limit}
+    value = json.dumps(data, separators=(",", ":"), sort_keys=True)
+    return value if len(value) <= _BUTTON_VALUE_MAX else None
+
+
+def _available_text(number: AvailableNumber, pattern: NumberPattern | None = None) -> str:
     setup = _price(number.setup_price)
     if number.setup_price is not None and number.setup_price.amount == 0:
         setup = "no setup fee"
@@ -301,7 +363,7 @@ def _available_text(number: AvailableNumber) -> str:
         setup = f"setup {setup}"
     monthly = _price(number.monthly_price) + _interval(number.payment_interval_months)
     lines = [
-        _number_line(number.phone_number),
+        _number_line(number.phone_number, pattern),
         f"{_capabilities(number.capability)}  ·  {monthly}  ·  {setup}",
     ]
     if number.supporting_documentation_required:
@@ -313,7 +375,11 @@ def _search_footer(result: SearchResult, *, with_command: bool) -> Block:
     query, shown, fetched = result.query, len(result.shown), len(result.numbers)
     plus = "+" if result.more_is_lower_bound else ""
     parts = [_command(query)] if with_command else []
-    parts.append(f"{shown} of {fetched}{plus} shown" if result.more else f"{shown} shown")
+    if query.offset:
+        first = query.offset + 1
+        parts.append(f"{first}–{query.offset + shown} of {fetched}{plus} shown")
+    else:
+        parts.append(f"{shown} of {fetched}{plus} shown" if result.more else f"{shown} shown")
     if result.more or result.more_is_lower_bound:
         count = f"{result.more}{plus} more" if result.more else "Maybe more"
         parts.append(f"{count} — narrow with {_narrowing(query, fetched)}")
@@ -324,7 +390,8 @@ def _search_footer(result: SearchResult, *, with_command: bool) -> Block:
 def _narrowing(query: SearchQuery, fetched: int) -> str:
     ideas = []
     if query.pattern is None:
-        ideas += ["`206`", "`contains:`"]
+        # A place search already fixes the area codes: only a contains:/ends: pattern fits.
+        ideas += ["`contains:`"] if query.place is not None else ["`206`", "`contains:`"]
     if not query.capabilities:
         ideas.append("`sms`")
     text = ", ".join(ideas) + "…" if ideas else "a longer pattern"
@@ -342,7 +409,11 @@ def _cache_note(result: SearchResult) -> list[str]:
 
 def _empty_search_text(query: SearchQuery) -> str:
     type_name, place = _TYPE_NAMES[query.type], escape(region_name(query.region))
+    if query.place is not None:
+        place = f"{_user(query.place.label, 100)} ({place})"
     lines = [f"No {type_name} numbers in {place} match {_command(query)} right now. Try:"]
+    if query.nodocs or query.max_monthly is not None:
+        lines.append("• without `nodocs` / `max:`")
     region = _user(query.region, 8)
     pattern = query.pattern
     if pattern is not None:

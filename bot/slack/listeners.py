@@ -7,6 +7,7 @@ a specific ephemeral reply, never silence.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import logging
@@ -170,6 +171,7 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     app.command(COMMAND)(handler.on_command)
     app.action(blocks.SHARE_ACTION)(handler.on_share)
     app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
+    app.action(blocks.SHOW_MORE_ACTION)(handler.on_show_more)
     app.action(re.compile(rf"^{summary_blocks.REGION_ACTION}:"))(handler.on_region)
     if deps.number_changes is not None:
         deps.number_changes.register(app)
@@ -336,6 +338,27 @@ class NumbersHandler:
         message, _, _ = await self._answer(query, started, page=page)
         await self._d.sender.send(response_url, {**message, "replace_original": True})
 
+    async def on_show_more(
+        self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
+    ) -> None:
+        await ack()
+        if not self._refuse_button(body):
+            self._inflight.spawn(self._show_more(body, action))
+
+    async def _show_more(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """The next numbers of the same search (usually from the cache), replacing the message."""
+        started = self._d.clock.now()
+        start_trace()
+        response_url = str(body.get("response_url") or "")
+        try:
+            query = _decode_more_value(str(action.get("value") or ""))
+        except CommandError as err:
+            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            return
+        viewer = str((body.get("user") or {}).get("id") or "")
+        message, _, _ = await self._answer(query, started, viewer=viewer)
+        await self._d.sender.send(response_url, {**message, "replace_original": True})
+
     async def on_region(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
         if not self._refuse_button(body):
@@ -414,6 +437,19 @@ def _decode_region_value(value: str) -> ActiveQuery:
     except (ValueError, KeyError, TypeError, AttributeError):
         raise CommandError("That button has expired; run the command again.") from None
     return ActiveQuery(region=region, type=type_)
+
+
+def _decode_more_value(value: str) -> SearchQuery:
+    """The Show-more button carries the command text and the offset of the next page."""
+    try:
+        data = json.loads(value)
+        text, offset = str(data["q"]), int(data["o"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise CommandError("That button has expired; run the command again.") from None
+    query = parse_command(text)  # raises CommandError for anything that is not a search
+    if not isinstance(query, SearchQuery) or not 0 < offset <= 10_000:
+        raise CommandError("That button has expired; run the command again.")
+    return dataclasses.replace(query, offset=offset)
 
 
 def _outcome_of(err: SinchError) -> str:

@@ -57,9 +57,31 @@ def test_resolve_region_accepts_codes_names_and_aliases(text: str, code: str) ->
 
 
 def test_ambiguous_short_names_are_not_guessed() -> None:
-    # "Korea, Republic of" and "Korea, Democratic People's Republic of" share "Korea".
-    assert lookup_region("korea") is None
+    # The British and the U.S. Virgin Islands share the name.
     assert lookup_region("virgin islands") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("holland", "NL"),
+        ("Britain", "GB"),
+        ("Great Britain", "GB"),
+        ("America", "US"),
+        ("U.S.", "US"),
+        ("U.S.A.", "US"),
+        ("U.K.", "GB"),
+        ("Czechia", "CZ"),
+        ("Türkiye", "TR"),
+        ("Turkey", "TR"),
+        ("Ivory Coast", "CI"),
+        ("South Korea", "KR"),
+        ("Korea", "KR"),  # "Korea, Republic of"; nobody asks for the DPRK's numbers so
+        ("Russia", "RU"),
+    ],
+)
+def test_exonyms_and_common_names_resolve(text: str, code: str) -> None:
+    assert resolve_region(text) == code
 
 
 def test_typo_suggests_the_closest_region() -> None:

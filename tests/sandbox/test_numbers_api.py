@@ -262,6 +262,7 @@ async def test_regions_lists_every_region_with_its_types(shared_api: Api):
     assert response.status_code == 200
     regions = AvailableRegionsResponse.model_validate(response.json()).available_regions
     assert {r.region_code: r.types for r in regions} == {
+        "CA": ("LOCAL",),
         "DE": ("MOBILE", "LOCAL"),
         "GB": ("MOBILE", "LOCAL"),
         "SE": ("MOBILE", "LOCAL"),

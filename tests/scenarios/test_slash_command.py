@@ -133,7 +133,7 @@ async def test_help_and_empty_text_answer_in_the_ack_without_sinch(
         ("XX LOCAL", "XX"),
         ("US LANDLINE", "LANDLINE"),
         ("US LOCAL limit:999", "limit"),
-        ("US LOCAL contains:abc", "contains"),
+        ("US LOCAL contains:a-b", "contains"),
         ("frobnicate", "frobnicate"),
     ],
 )

@@ -1,0 +1,46 @@
+"""Prices by currency rules (Babel): the same precision for setup and monthly, everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from bot.cli_render import render_text
+from bot.domain import SearchQuery
+from bot.money import format_amount, format_money
+from bot.results import SearchResult
+from bot.sinch.models import AvailableNumber, Money
+from bot.slack.blocks import render_search
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("4.5", "SEK", "SEK 4.50"),
+        ("5", "SEK", "SEK 5.00"),
+        ("100", "JPY", "JPY 100"),  # no minor unit
+        ("1.5", "KWD", "KWD 1.500"),  # three decimals
+        ("0.0035", "USD", "USD 0.0035"),  # finer than cents: kept
+        ("4.5", "DOLLAR", "DOLLAR 4.50"),  # not ISO 4217: two decimals, code as sent
+    ],
+)
+def test_money_follows_the_currency(amount: str, currency: str, shown: str) -> None:
+    assert format_money(Money(currency_code=currency, amount=Decimal(amount))) == shown
+
+
+def test_setup_and_monthly_look_alike_in_slack_and_cli() -> None:
+    number = AvailableNumber(
+        phone_number="+468465004 01".replace(" ", ""),
+        region_code="SE",
+        type="LOCAL",
+        setup_price=Money(currency_code="SEK", amount=Decimal("5.00")),
+        monthly_price=Money(currency_code="SEK", amount=Decimal("4.5")),
+    )
+    result = SearchResult(query=SearchQuery(region="SE"), numbers=(number,), fetch_size=30)
+    slack = str(render_search(result))
+    assert "SEK 4.50/month" in slack
+    assert "setup SEK 5.00" in slack
+    cli = render_text(result, sandbox=False)
+    assert "4.50" in cli and "5.00" in cli  # noqa: PT018
+    assert format_amount(Decimal("4.5"), "SEK") == "4.50"
