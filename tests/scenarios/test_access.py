@@ -8,7 +8,7 @@ import logging
 import pytest
 import respx
 
-from bot.slack import blocks
+from bot.slack import blocks, summary_blocks
 from tests.fakes import FakeClock
 from tests.scenarios.conftest import ACTIVE, MakeBot
 from tests.slack_stub import action_body
@@ -18,6 +18,12 @@ BUTTONS = {
     "next-page": (
         blocks.NEXT_PAGE_ACTION,
         json.dumps({"region": "US", "type": "LOCAL", "page_token": "tok-2", "page": 2}),
+        "active",
+    ),
+    "show-more": (blocks.SHOW_MORE_ACTION, json.dumps({"q": "US LOCAL", "o": 10}), "available"),
+    "region": (
+        f"{summary_blocks.REGION_ACTION}:US",
+        json.dumps({"region": "US", "type": "LOCAL"}),
         "active",
     ),
 }
