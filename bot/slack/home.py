@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 EXAMPLES = (
     "`/numbers US LOCAL` — local US numbers you can rent",
     "`/numbers US LOCAL sms 206` — Seattle numbers that can send SMS",
+    "`/numbers austin` · `/numbers US texas` · `/numbers near:+12065550123` — by place",
     "`/numbers sweden mobile ends:00` — Swedish mobiles ending in 00",
     "`/numbers regions` — where Sinch offers numbers",
     "`/numbers active` — how many numbers this project rents, where, and what they cost",
