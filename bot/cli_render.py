@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from bot.active_summary import ActiveSummary, Costs
 from bot.commands.regions import region_name
 from bot.commands.vanity import spell
-from bot.money import format_amount
+from bot.money import format_amount, format_total
 from bot.phone import format_international, format_national, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.sinch.models import AvailableNumber, Money
@@ -156,7 +155,7 @@ def _active_text(result: ActiveResult) -> str:
 
 
 def _costs(costs: Costs) -> str:
-    return " + ".join(f"{code} {amount.quantize(Decimal('0.01')):,}" for code, amount in costs)
+    return " + ".join(f"{code} {format_total(amount, code)}" for code, amount in costs)
 
 
 def _summary_text(summary: ActiveSummary) -> str:

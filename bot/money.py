@@ -7,7 +7,7 @@ with two decimals.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision
@@ -28,6 +28,17 @@ def format_amount(amount: Decimal, currency: str) -> str:
     finer = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     # Never rounded: an amount with more digits than the currency's keeps them.
     return f"{amount:.{max(_minor_units(currency), finer)}f}"
+
+
+def format_total(amount: Decimal, currency: str) -> str:
+    """A sum of prices, ``12,345.60``: rounded to the currency's minor units and grouped."""
+    if not amount.is_finite():
+        return str(amount)
+    try:
+        step = Decimal(1).scaleb(-_minor_units(currency))
+        return f"{amount.quantize(step, rounding=ROUND_HALF_UP):,}"
+    except InvalidOperation:  # more digits than the context holds
+        return str(amount)
 
 
 @lru_cache(maxsize=256)

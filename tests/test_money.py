@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli_render import render_text
 from bot.domain import SearchQuery
-from bot.money import format_amount, format_money
+from bot.money import format_amount, format_money, format_total
 from bot.results import SearchResult
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack.blocks import render_search
@@ -44,3 +44,19 @@ def test_setup_and_monthly_look_alike_in_slack_and_cli() -> None:
     cli = render_text(result, sandbox=False)
     assert "4.50" in cli and "5.00" in cli  # noqa: PT018
     assert format_amount(Decimal("4.5"), "SEK") == "4.50"
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "shown"),
+    [
+        ("12345.6", "USD", "12,345.60"),
+        ("0.0049", "EUR", "0.00"),  # a total is rounded to the minor unit
+        ("123456", "JPY", "123,456"),
+        ("1.2345", "KWD", "1.235"),
+        ("10", "DOLLAR", "10.00"),
+    ],
+)
+def test_totals_are_grouped_and_rounded_to_the_minor_unit(
+    amount: str, currency: str, shown: str
+) -> None:
+    assert format_total(Decimal(amount), currency) == shown

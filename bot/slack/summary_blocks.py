@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from bot.active_summary import ActiveSummary, Costs, RegionSummary
 from bot.commands.regions import region_name
 from bot.domain import ActiveQuery
+from bot.money import format_total
 from bot.slack.blocks import (
     _BUTTON_VALUE_MAX,
     MAX_BLOCKS,
@@ -36,12 +37,8 @@ _REGION_SECTIONS = 8
 
 
 def format_cost(amount: Decimal, currency: str) -> str:
-    """ "USD 12,345.60": the one place summary money is formatted (swap for locale rules later)."""
-    try:
-        text = f"{amount.quantize(Decimal('0.01')):,}"
-    except InvalidOperation:  # absurdly large or not finite
-        text = str(amount)
-    return f"{_user(currency, 12)} {text}"
+    """ "USD 12,345.60": a summed cost, by the currency's rules (bot.money)."""
+    return f"{_user(currency, 12)} {format_total(amount, currency)}"
 
 
 def _costs(costs: Costs) -> str:
