@@ -60,15 +60,19 @@ def action_body(
     user_id: str = "U1",
     team_id: str = "T1",
     channel_id: str = "C1",
+    message_ts: str | None = None,
+    trigger: str = "1.2.3",
 ) -> str:
-    payload = {
+    """A block_actions payload; ``message_ts`` set means a click on a channel message."""
+    container: dict[str, Any] = {"type": "message", "is_ephemeral": message_ts is None}
+    payload: dict[str, Any] = {
         "type": "block_actions",
         "team": {"id": team_id, "domain": "acme"},
-        "user": {"id": user_id, "name": "alice", "team_id": team_id},
+        "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
         "api_app_id": "A1",
         "token": "legacy-unused",
-        "container": {"type": "message", "is_ephemeral": True},
-        "trigger_id": "1.2.3",
+        "container": container,
+        "trigger_id": trigger,
         "channel": {"id": channel_id, "name": "ops"},
         "response_url": response_url,
         "actions": [
@@ -82,7 +86,21 @@ def action_body(
             }
         ],
     }
+    if message_ts is not None:
+        container.update(message_ts=message_ts, channel_id=channel_id)
+        payload["message"] = {"ts": message_ts, "type": "message"}
     return urlencode({"payload": json.dumps(payload)})
+
+
+def button_in(message: dict[str, Any], action_id: str) -> dict[str, Any]:
+    """The button ``action_id`` in a message's actions blocks (StopIteration if absent)."""
+    return next(
+        element
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+        if element["action_id"] == action_id
+    )
 
 
 class SlackStub:

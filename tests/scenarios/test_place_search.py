@@ -3,22 +3,11 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import respx
 
 from tests.scenarios.conftest import MakeBot
-from tests.slack_stub import action_body
-
-
-def button_in(message: dict[str, Any], action_id: str) -> dict[str, Any]:
-    return next(
-        element
-        for block in message["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action_id
-    )
+from tests.slack_stub import action_body, button_in
 
 
 async def test_place_search_sends_one_start_search_per_area_and_says_where(

@@ -17,21 +17,11 @@ from bot.slack import blocks
 from tests.blockkit import assert_valid_message
 from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE
 from tests.scenarios.conftest import BotHarness, MakeBot, make_settings, offline_authorize
-from tests.slack_stub import SlackStub, action_body, command_body, signed_headers
+from tests.slack_stub import SlackStub, action_body, button_in, command_body, signed_headers
 
 
 def text_of(message: dict[str, object]) -> str:
     return json.dumps(message, ensure_ascii=False)
-
-
-def button_in(message: dict[str, Any], action_id: str) -> dict[str, Any]:
-    return next(
-        element
-        for block in message["blocks"]
-        if block["type"] == "actions"
-        for element in block["elements"]
-        if element["action_id"] == action_id
-    )
 
 
 async def test_search_acks_then_delivers_blocks_with_prices(
