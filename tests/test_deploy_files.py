@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -63,3 +64,9 @@ def test_manifest_enables_the_home_tab_event() -> None:
     events = data["settings"]["event_subscriptions"]
     assert events["request_url"] == "https://YOUR-APP-HOST/slack/events"
     assert events["bot_events"] == ["app_home_opened"]
+
+
+def test_the_dyno_runs_the_python_that_ci_tests() -> None:
+    # The buildpack reads .python-version; CI runs the suite on this interpreter.
+    pinned = (REPO / ".python-version").read_text(encoding="utf-8").strip()
+    assert pinned == f"{sys.version_info.major}.{sys.version_info.minor}"
