@@ -94,6 +94,30 @@ async def test_enabled_with_nobody_allowed_shows_no_button_and_refuses(
     assert not sinch.release.called
 
 
+@pytest.mark.parametrize(
+    ("settings", "click_from", "phrase"),
+    [
+        ({"allowed_channel_ids": "C1"}, {"channel_id": "C2"}, "not permitted"),
+        ({"user_rate_limit_per_minute": 1}, {}, "too fast"),
+    ],
+)
+async def test_rent_clicks_pass_the_same_gate_as_commands(
+    make_bot: MakeBot,
+    sinch: FakeNumbers,
+    settings: dict[str, Any],
+    click_from: dict[str, str],
+    phrase: str,
+) -> None:
+    bot = await make_bot(**ENABLED, **settings)
+    results = await ask(bot, "US LOCAL")  # the one command this minute allows
+    rent = button(results, "numbers_rent", number=NUMBER)
+    await click(bot, "numbers_rent", rent["value"], "rent-refused", **click_from)
+    refused = await next_message(bot, 1)
+    assert phrase in text_of(refused)
+    await asyncio.wait_for(bot.app.inflight.drain(5), 6)
+    assert not sinch.rent.called
+
+
 # --- rent without approvers ---------------------------------------------------------------
 
 
