@@ -321,61 +321,57 @@ class NumbersHandler:
     async def on_next_page(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
-        await ack()
-        if not self._refuse_button(body):
-            self._inflight.spawn(self._next_page(body, action))
-
-    async def _next_page(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """Fetch the next page of active numbers with Sinch's pageToken."""
-        started = self._d.clock.now()
-        start_trace()
-        response_url = str(body.get("response_url") or "")
-        try:
-            query, page = _decode_page_value(str(action.get("value") or ""))
-        except CommandError as err:
-            await self._d.sender.send(response_url, blocks.render_command_error(err))
-            return
-        message, _, _ = await self._answer(query, started, page=page)
-        await self._d.sender.send(response_url, {**message, "replace_original": True})
+        """Fetch the next page of active numbers with Sinch's pageToken, replacing the page."""
+        await self._on_rerun(ack, body, action, _decode_page_value, replace=True)
 
     async def on_show_more(
         self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]
     ) -> None:
+        """The next numbers of the same search (usually from the cache), replacing the message."""
+        await self._on_rerun(
+            ack, body, action, lambda value: (_decode_more_value(value), 1), replace=True
+        )
+
+    async def on_region(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
+        """A summary's region button: list that region's numbers below the summary."""
+        await self._on_rerun(
+            ack, body, action, lambda value: (_decode_region_value(value), 1), replace=False
+        )
+
+    async def _on_rerun(
+        self,
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        decode: Callable[[str], tuple[Query, int]],
+        *,
+        replace: bool,
+    ) -> None:
         await ack()
         if not self._refuse_button(body):
-            self._inflight.spawn(self._show_more(body, action))
+            self._inflight.spawn(self._rerun(body, action, decode, replace=replace))
 
-    async def _show_more(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """The next numbers of the same search (usually from the cache), replacing the message."""
+    async def _rerun(
+        self,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        decode: Callable[[str], tuple[Query, int]],
+        *,
+        replace: bool,
+    ) -> None:
+        """A button that runs a query from its value: the answer replaces the message it sits
+        in, or (``replace=False``) comes below it. A value that does not decode gets a hint."""
         started = self._d.clock.now()
         start_trace()
         response_url = str(body.get("response_url") or "")
         try:
-            query = _decode_more_value(str(action.get("value") or ""))
+            query, page = decode(str(action.get("value") or ""))
         except CommandError as err:
             await self._d.sender.send(response_url, blocks.render_command_error(err))
             return
         viewer = str((body.get("user") or {}).get("id") or "")
-        message, _, _ = await self._answer(query, started, viewer=viewer)
-        await self._d.sender.send(response_url, {**message, "replace_original": True})
-
-    async def on_region(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
-        await ack()
-        if not self._refuse_button(body):
-            self._inflight.spawn(self._region(body, action))
-
-    async def _region(self, body: dict[str, Any], action: dict[str, Any]) -> None:
-        """A summary's region button: list that region's numbers below the summary."""
-        started = self._d.clock.now()
-        start_trace()
-        response_url = str(body.get("response_url") or "")
-        try:
-            query = _decode_region_value(str(action.get("value") or ""))
-        except CommandError as err:
-            await self._d.sender.send(response_url, blocks.render_command_error(err))
-            return
-        message, _, _ = await self._answer(query, started)
-        await self._d.sender.send(response_url, {**message, "replace_original": False})
+        message, _, _ = await self._answer(query, started, page=page, viewer=viewer)
+        await self._d.sender.send(response_url, {**message, "replace_original": replace})
 
 
 class _CommandAudit:
