@@ -220,6 +220,20 @@ def geodata_entries(calling_code: str) -> list[tuple[str, str]]:
     return found
 
 
+def geodata_names(calling_code: str) -> set[str]:
+    """The distinct English names under a calling code: the entries' names without prefixes."""
+    line = re.compile(
+        rf"""^ '{re.escape(calling_code)}\d*':\{{(?:'en': '([^'\\\n]*)'\}}|[^\n]*?'en': (?:u\()?"""
+        r"""(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)"))""",
+        re.MULTILINE,
+    )
+    names: set[str] = set()
+    for text in geodata_texts(calling_code):
+        for plain, single, double in line.findall(text):
+            names.add(plain or _unescaped(single or double))
+    return names
+
+
 def geodata_texts(calling_code: str) -> Iterator[str]:
     """The text of each data chunk that may hold prefixes of ``calling_code``, one at a time."""
     data = _geodata()

@@ -203,6 +203,28 @@ def test_place_search_reads_the_data_as_text_and_only_when_asked() -> None:
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
 
 
+def test_unknown_words_without_a_country_read_the_data_once() -> None:
+    # In a fresh interpreter: the first regionless search reads each listed country's names
+    # once; later unknown words (typos) are set lookups, not another read of every country.
+    code = (
+        "import bot.phone as phone\n"
+        "from bot.commands import places\n"
+        "reads = []\n"
+        "real = phone.geodata_texts\n"
+        "def counting(code):\n"
+        "    reads.append(code)\n"
+        "    return real(code)\n"
+        "phone.geodata_texts = counting\n"
+        "assert places.find_anywhere('xyzzy') is None\n"
+        "first = len(reads)\n"
+        "for word in ('qwertz', 'swedn', 'blorp'):\n"
+        "    assert places.find_anywhere(word) is None\n"
+        "assert first > 0 and len(reads) == first, (first, len(reads))\n"
+        "assert places.find_anywhere('malmo').best.name == 'Malm\\u00f6'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
 @pytest.mark.parametrize(
     ("text", "label"),
     [
