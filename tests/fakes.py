@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
+
+import httpx
 
 
 class FakeClock:
@@ -26,3 +29,15 @@ class FakeClock:
         self._now += max(0.0, seconds)
         # Let other tasks run, as a real sleep would.
         await asyncio.sleep(0)
+
+
+def hanging_handler() -> tuple[asyncio.Event, Callable[[httpx.Request], Awaitable[httpx.Response]]]:
+    """A respx side effect that never answers, and the event set once a request reached it."""
+    entered = asyncio.Event()
+
+    async def hang(request: httpx.Request) -> httpx.Response:
+        entered.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+    return entered, hang

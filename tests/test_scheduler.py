@@ -18,7 +18,7 @@ from pydantic import SecretStr
 
 from bot.scheduler import JOB_ID, build_scheduler, jitter_for, log_job_event
 from bot.sinch.auth import TokenProvider
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, hanging_handler
 
 AUTH_URL = "https://auth.example.test/oauth2/token"
 SECRET = "key-secret-Zq8vX2"
@@ -177,34 +177,20 @@ async def test_started_scheduler_fetches_the_first_token_at_start_up(
 
 
 async def test_a_tick_in_flight_at_shutdown_ends_quietly(
-    router: respx.MockRouter, fake_clock: FakeClock, caplog: pytest.LogCaptureFixture
+    router: respx.MockRouter, provider: TokenProvider, caplog: pytest.LogCaptureFixture
 ) -> None:
-    entered = asyncio.Event()
-
-    async def hang(request: httpx.Request) -> httpx.Response:
-        entered.set()
-        await asyncio.Event().wait()  # the token endpoint never answers
-        raise AssertionError("unreachable")
-
+    entered, hang = hanging_handler()  # the token endpoint never answers
     router["token"].mock(side_effect=hang)
-    async with httpx.AsyncClient(transport=httpx.MockTransport(router.async_handler)) as http:
-        provider = TokenProvider(
-            http=http,
-            auth_url=AUTH_URL,
-            key_id="key-id",
-            key_secret=SecretStr(SECRET),
-            clock=fake_clock,
-        )
-        scheduler = build_scheduler(provider)
-        scheduler.start()
-        await asyncio.wait_for(entered.wait(), timeout=5)  # the start-up tick is fetching
+    scheduler = build_scheduler(provider)
+    scheduler.start()
+    await asyncio.wait_for(entered.wait(), timeout=5)  # the start-up tick is fetching
 
-        # The lifespan's shutdown: the scheduler cancels the running tick, then the provider
-        # cancels the fetch.
-        scheduler.shutdown(wait=False)
-        await provider.aclose()
-        for _ in range(10):
-            await asyncio.sleep(0)  # let the cancelled job task finish and report
+    # The lifespan's shutdown: the scheduler cancels the running tick, then the provider
+    # cancels the fetch.
+    scheduler.shutdown(wait=False)
+    await provider.aclose()
+    for _ in range(10):
+        await asyncio.sleep(0)  # let the cancelled job task finish and report
 
     loud = [
         (r.name, r.getMessage())

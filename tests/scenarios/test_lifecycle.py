@@ -18,7 +18,7 @@ from bot.asgi import create_app
 from bot.errors import TokenUnavailableError
 from bot.runtime import build_runtime
 from bot.slack.socket_mode import RECONNECT_BASE, RECONNECT_CAP, SocketModeRunner
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, hanging_handler
 from tests.scenarios.conftest import MakeBot, make_settings, offline_authorize
 from tests.slack_stub import SlackStub, command_body, signed_headers
 
@@ -34,13 +34,7 @@ def build(sinch_api: respx.Router, slack: SlackStub, **overrides: Any) -> asgi.B
 async def test_commands_running_after_the_drain_are_cancelled_before_the_sender_closes(
     sinch_api: respx.Router, slack: SlackStub, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    entered = asyncio.Event()
-
-    async def hang(request: httpx.Request) -> httpx.Response:
-        entered.set()
-        await asyncio.Event().wait()  # Sinch never answers this one
-        raise AssertionError("unreachable")
-
+    entered, hang = hanging_handler()  # Sinch never answers this one
     sinch_api["available"].mock(side_effect=hang)
     monkeypatch.setattr(asgi, "DRAIN_SECONDS", 0.0)  # the drain is over at once
     app = build(sinch_api, slack)
