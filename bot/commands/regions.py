@@ -206,15 +206,19 @@ def complete_region(
             continue
         if not key or name == key:
             score = 0
-        elif name.startswith(key):
-            # The name shown first ("united" → United Kingdom before United Mexican States).
-            score = 1 if normalize_name(region_name(code)).startswith(key) else 2
-        elif f" {key}" in f" {name}":
-            score = 3  # a later word: "kingdom", "korea"
-        else:
+        elif not (name.startswith(key) or f" {key}" in f" {name}"):
             continue
+        else:
+            # The name shown first ("kingdom": United Kingdom before the Kingdom of Bahrain).
+            shown = _shown_key(code)
+            score = 1 if shown.startswith(key) else 2 if f" {key}" in f" {shown}" else 3
         if score < rank.get(code, 4) and has_calling_code(code):
             rank[code] = score
     if not rank and key:
         rank = {code: 4 for code in suggest_regions(key) if among is None or code in among}
     return sorted(rank, key=lambda code: (rank[code], region_name(code).casefold()))[:limit]
+
+
+@cache
+def _shown_key(code: str) -> str:
+    return normalize_name(region_name(code))

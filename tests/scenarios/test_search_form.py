@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
 from urllib.parse import urlencode
 
+import httpx
 import pytest
 import respx
 from slack_sdk.models.views import View
@@ -221,6 +223,27 @@ async def test_type_ahead_offers_only_what_sinch_offers_and_every_region_when_si
     sinch_api["regions"].respond(503, json={"error": {"code": 503, "message": "down"}})
     other = await make_bot()
     assert [o["value"] for o in await suggest(other, "uk")][:1] == ["GB"]
+
+
+async def test_a_slow_region_list_is_not_waited_for_and_fills_the_cache_later(
+    make_bot: MakeBot, sinch_api: respx.Router, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release = asyncio.Event()
+
+    async def slow(request: httpx.Request) -> httpx.Response:
+        await release.wait()
+        return httpx.Response(200, json=REGIONS)
+
+    sinch_api["regions"].side_effect = slow
+    monkeypatch.setattr(form, "OPTIONS_BUDGET", 0.01)
+    bot = await make_bot()
+    # Not there within the budget: every region the parser knows.
+    assert [o["value"] for o in await suggest(bot, "uk")][:1] == ["GB"]
+    release.set()
+    monkeypatch.setattr(form, "OPTIONS_BUDGET", 5.0)
+    # The fetch went on without anyone waiting (one call); now Sinch's list (US, SE) answers.
+    assert await suggest(bot, "uk") == []
+    assert sinch_api["regions"].call_count == 1
 
 
 async def test_the_options_request_survives_the_payload_word(make_bot: MakeBot) -> None:
