@@ -219,6 +219,8 @@ class NumbersHandler:
             # fetched before views.open.
             audit.kind = "form"
             await ack()
+            if not self._deliveries.first_delivery(command):
+                return None  # its trigger_id opened the form already
             finish = lambda outcome: audit.finish(outcome=outcome)  # noqa: E731
             self._inflight.spawn(self.form.open_for_command(client, command, finish))
             return None

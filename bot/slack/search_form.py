@@ -81,6 +81,7 @@ class FormAudit(Protocol):
 
     started: float
     kind: str
+    text: str
 
     def finish(self, *, outcome: str, count: int | None = None) -> None: ...
 
@@ -489,8 +490,9 @@ class SearchForm:
         if opened:
             return finish("ok")
         message = blocks.render_help()
-        note = blocks.render_command_error(CommandError("The search form did not open."))
-        message = {**message, "blocks": [note["blocks"][0], *message["blocks"]]}
+        note = ":warning: The search form did not open; this is how to type a search."
+        note_block = {"type": "section", "text": {"type": "mrkdwn", "text": note}}
+        message = {**message, "blocks": [note_block, *message["blocks"]]}
         await self._d.sender.send(str(command.get("response_url") or ""), message)
         finish("form_failed")
 
@@ -547,14 +549,16 @@ class SearchForm:
             "channel_id": _metadata_channel(view),
             "user_id": _id(user),
         }
-        values = (view.get("state") or {}).get("values") or {}
-        query, errors = read_form(values if isinstance(values, Mapping) else {})
-        audit = self._d.audit(ids, "" if query is None else format_query(query))
+        audit = self._d.audit(ids, "")
         audit.kind = "search"
         refusal = self._d.gate.refusal(**ids)
         if refusal is not None:
             await ack(response_action="update", view=render_notice(refusal.message))
             return audit.finish(outcome=refusal.outcome)
+        values = (view.get("state") or {}).get("values") or {}
+        query, errors = read_form(values if isinstance(values, Mapping) else {})
+        if query is not None:
+            audit.text = format_query(query)  # the command it stands for
         if query is None:
             await ack(response_action="errors", errors=errors)
             return audit.finish(outcome="bad_input")

@@ -24,6 +24,7 @@ from tests.slack_stub import (
     action_body,
     block_suggestion_body,
     button_in,
+    command_body,
     view_submission_body,
 )
 
@@ -123,6 +124,16 @@ async def test_numbers_alone_opens_the_form_before_fetching_anything(
     assert await bot.app.inflight.drain(5) == 0
     assert seen_at_fetch == [["views.open"]]
     assert not sinch_api["available"].called
+
+
+async def test_a_repeated_delivery_opens_the_form_once(make_bot: MakeBot, slack: SlackStub) -> None:
+    bot = await make_bot()
+    body = command_body("", slack.response_url())
+    assert (await bot.post_signed(body)).status_code == 200
+    assert (await bot.post_signed(body)).status_code == 200
+    assert await bot.app.inflight.drain(5) == 0
+    assert slack.api_calls.count("views.open") == 1
+    assert slack.messages == []  # and no help text for a "used" trigger
 
 
 async def test_a_refused_trigger_falls_back_to_the_help_text(
