@@ -101,8 +101,13 @@ def audit_lines(caplog: pytest.LogCaptureFixture) -> list[dict[str, Any]]:
 
 @pytest.mark.parametrize("text", ["", "  "])
 async def test_numbers_alone_opens_the_form_before_fetching_anything(
-    make_bot: MakeBot, slack: SlackStub, sinch_api: respx.Router, text: str
+    make_bot: MakeBot,
+    slack: SlackStub,
+    sinch_api: respx.Router,
+    caplog: pytest.LogCaptureFixture,
+    text: str,
 ) -> None:
+    caplog.set_level(logging.INFO, logger="bot.audit")
     seen_at_fetch: list[list[str]] = []
 
     def regions(request: Any) -> Any:
@@ -124,6 +129,8 @@ async def test_numbers_alone_opens_the_form_before_fetching_anything(
     assert await bot.app.inflight.drain(5) == 0
     assert seen_at_fetch == [["views.open"]]
     assert not sinch_api["available"].called
+    audit = audit_lines(caplog)
+    assert [(a["kind"], a["outcome"]) for a in audit] == [("form", "ok")]
 
 
 async def test_a_repeated_delivery_opens_the_form_once(make_bot: MakeBot, slack: SlackStub) -> None:
@@ -321,6 +328,19 @@ async def test_the_answer_comes_as_a_dm_when_the_channel_refuses(
     dm = await slack.wait_for_api_call("chat.postMessage")
     assert dm["channel"] == "U1"
     assert "Next time: `/numbers US LOCAL`" in json.dumps(dm)
+
+
+async def test_the_search_cache_serves_a_second_submission(
+    make_bot: MakeBot, slack: SlackStub, sinch_api: respx.Router
+) -> None:
+    bot = await make_bot(search_cache_ttl=30)
+    for _ in range(2):
+        assert (await bot.post_signed(submission(values("US")))).status_code == 200
+        assert await bot.app.inflight.drain(5) == 0
+    first, second = await slack.wait_for_api_calls("chat.postEphemeral", 2)
+    assert sinch_api["available"].call_count == 1
+    assert "cached" not in json.dumps(first)
+    assert "(cached, " in json.dumps(second)
 
 
 async def test_sandbox_answers_say_so(make_bot: MakeBot, slack: SlackStub) -> None:
