@@ -92,6 +92,58 @@ def action_body(
     return urlencode({"payload": json.dumps(payload)})
 
 
+def view_submission_body(
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    callback_id: str,
+    private_metadata: str = "",
+    user_id: str = "U1",
+    team_id: str = "T1",
+) -> str:
+    """A view_submission payload as Slack sends it: ``values[block_id][action_id]`` = state."""
+    payload = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "acme"},
+        "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "trigger_id": f"{next(_TRIGGERS)}.2.3",
+        "view": {
+            "id": "V1",
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "blocks": [],
+            "state": {"values": values},
+            "hash": "1.a",
+            "app_id": "A1",
+            "bot_id": "B0",
+        },
+        "response_urls": [],
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
+def block_suggestion_body(
+    action_id: str, value: str, *, block_id: str, user_id: str = "U1", team_id: str = "T1"
+) -> str:
+    """A block_suggestion payload (an external_select asking for options)."""
+    payload = {
+        "type": "block_suggestion",
+        "user": {"id": user_id, "name": user_id.lower(), "team_id": team_id},
+        "team": {"id": team_id, "domain": "acme"},
+        "api_app_id": "A1",
+        "token": "legacy-unused",
+        "container": {"type": "view", "view_id": "V1"},
+        "action_id": action_id,
+        "block_id": block_id,
+        "value": value,
+        "view": {"id": "V1", "type": "modal", "state": {"values": {}}},
+    }
+    return urlencode({"payload": json.dumps(payload)})
+
+
 def button_in(message: dict[str, Any], action_id: str) -> dict[str, Any]:
     """The button ``action_id`` in a message's actions blocks (StopIteration if absent)."""
     return next(
@@ -118,6 +170,8 @@ class SlackStub:
         self.fail_status = 500
         # auth.test answers {"ok": false, "error": ...} with this, while it is set.
         self.auth_test_error: str | None = None
+        # Web API method -> the error it answers with ({"ok": false, "error": ...}).
+        self.api_errors: dict[str, str] = {}
         # Answer apps.connections.open with invalid_auth, as Slack does for a bad app token.
         self.refuse_app_token = False
         self._arrived = asyncio.Condition()
@@ -164,6 +218,8 @@ class SlackStub:
         async with self._arrived:
             self.api_calls.append(method)
             self._arrived.notify_all()
+        if method in self.api_errors:
+            return web.json_response({"ok": False, "error": self.api_errors[method]})
         if method == "apps.connections.open" and self.refuse_app_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open":

@@ -47,13 +47,16 @@ def test_manifest_declares_the_command_with_the_events_url() -> None:
 
 def test_manifest_asks_for_the_least_scope_and_enables_the_buttons() -> None:
     data = manifest()
-    # chat:write only for renting and releasing: approval requests, their updates and DMs.
+    # chat:write for renting and releasing (approval requests, their updates and DMs) and
+    # for the search form's answers (chat.postEphemeral, or a DM).
     assert data["oauth_config"]["scopes"]["bot"] == ["commands", "chat:write"]
     assert data["features"]["app_home"]["messages_tab_enabled"] is True
     interactivity = data["settings"]["interactivity"]
     assert interactivity == {
         "is_enabled": True,
         "request_url": "https://YOUR-APP-HOST/slack/events",
+        # The search form's region type-ahead asks for its options here.
+        "message_menu_options_url": "https://YOUR-APP-HOST/slack/events",
     }
     assert data["settings"]["socket_mode_enabled"] is False
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Collection
 from dataclasses import dataclass
 from functools import cache
 
@@ -187,3 +188,37 @@ def display_word(text: str) -> str:
     if len(cleaned) > _DISPLAY_MAX:
         cleaned = cleaned[: _DISPLAY_MAX - 1] + "…"
     return cleaned or "?"
+
+
+def complete_region(
+    text: str, *, among: Collection[str] | None = None, limit: int = 100
+) -> list[str]:
+    """Alpha-2 codes for a type-ahead, best first: ``text`` as (the start of) a code, a name
+    or an alias the parser knows ("swed" → SE, "uk" → GB), else close spellings ("swedn").
+
+    Only regions with phone numbers, and only those in ``among`` when it is given (the regions
+    Sinch offers). Empty ``text`` lists them all by name.
+    """
+    key = normalize_name(text[:_MAX_NAME_CHARS])
+    rank: dict[str, int] = {}
+    for name, code in _index().by_key.items():
+        if among is not None and code not in among:
+            continue
+        if not key or name == key:
+            score = 0
+        elif not (name.startswith(key) or f" {key}" in f" {name}"):
+            continue
+        else:
+            # The name shown first ("kingdom": United Kingdom before the Kingdom of Bahrain).
+            shown = _shown_key(code)
+            score = 1 if shown.startswith(key) else 2 if f" {key}" in f" {shown}" else 3
+        if score < rank.get(code, 4) and has_calling_code(code):
+            rank[code] = score
+    if not rank and key:
+        rank = {code: 4 for code in suggest_regions(key) if among is None or code in among}
+    return sorted(rank, key=lambda code: (rank[code], region_name(code).casefold()))[:limit]
+
+
+@cache
+def _shown_key(code: str) -> str:
+    return normalize_name(region_name(code))

@@ -46,6 +46,8 @@ Block = dict[str, Any]
 SHARE_ACTION = "numbers_share"
 NEXT_PAGE_ACTION = "numbers_active_next"
 SHOW_MORE_ACTION = "numbers_search_more"
+# Opens the search form (bot/slack/search_form.py): in the help message and the Home tab.
+SEARCH_FORM_ACTION = "numbers_search_form"
 
 # Slack's limits (slack-platform.md §6), kept with headroom: Slack does not document how it
 # counts characters, and emoji flags are two code points but four UTF-16 units.
@@ -556,6 +558,14 @@ def next_page_value(query: ActiveQuery, page_token: str | None, page: int) -> st
 # --- help and errors --------------------------------------------------------------------
 
 
+def search_form_button() -> Block:
+    """An actions block with the button that opens the search form."""
+    return {
+        "type": "actions",
+        "elements": [{**_button("Search numbers", SEARCH_FORM_ACTION, "open"), "style": "primary"}],
+    }
+
+
 def render_help() -> Message:
     blocks = [
         _header(f"{COMMAND}: find Sinch phone numbers to rent"),
@@ -563,6 +573,7 @@ def render_help() -> Message:
         _context(
             "Replies are visible only to you; *Share to channel* posts a search for everyone."
         ),
+        search_form_button(),
     ]
     return _message(f"{COMMAND} help: {COMMAND} REGION [TYPE] [filters]", blocks)
 

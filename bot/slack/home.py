@@ -11,6 +11,8 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.slack.blocks import search_form_button
+
 log = logging.getLogger(__name__)
 
 EXAMPLES = (
@@ -71,6 +73,7 @@ def render_home(status: HomeStatus) -> dict[str, Any]:
                 },
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
+            search_form_button(),
             {"type": "divider"},
             {
                 "type": "section",

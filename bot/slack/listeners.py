@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt.async_app import AsyncAck, AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.active_summary import ActiveSummary
 from bot.audit import CommandTrace, audit_command, start_trace
@@ -32,6 +33,7 @@ from bot.slack import blocks, summary_blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
 from bot.slack.number_changes import NumberChangeFlow
+from bot.slack.search_form import FormDeps, SearchForm
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +175,7 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
     app.action(blocks.SHOW_MORE_ACTION)(handler.on_show_more)
     app.action(re.compile(rf"^{summary_blocks.REGION_ACTION}:"))(handler.on_region)
+    handler.form.register(app)
     if deps.number_changes is not None:
         deps.number_changes.register(app)
 
@@ -182,8 +185,21 @@ class NumbersHandler:
         self._d = deps
         self._inflight = inflight
         self._deliveries = RecentDeliveries(clock=deps.clock)
+        self.form = SearchForm(
+            FormDeps(
+                service=deps.service,
+                gate=deps.gate,
+                sender=deps.sender,
+                clock=deps.clock,
+                spawn=inflight.spawn,
+                answer=lambda query, started, viewer: self._answer(query, started, viewer=viewer),
+                audit=lambda ids, text: _CommandAudit(deps, dict(ids), text, start_trace()),
+            )
+        )
 
-    async def on_command(self, ack: AsyncAck, command: dict[str, Any]) -> None:
+    async def on_command(
+        self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
+    ) -> None:
         """Ack at once; answers that need no lookup go in the ack, lookups follow by response_url.
 
         Slack cannot replace a slash command's ack message from its response_url, so a lookup
@@ -198,6 +214,16 @@ class NumbersHandler:
         if refusal is not None:
             await ack(**refusal.message)
             return audit.finish(outcome=refusal.outcome)
+        if not text.strip():
+            # `/numbers` alone opens the search form. Its trigger_id lasts 3 s: nothing is
+            # fetched before views.open.
+            audit.kind = "form"
+            await ack()
+            if not self._deliveries.first_delivery(command):
+                return None  # its trigger_id opened the form already
+            finish = lambda outcome: audit.finish(outcome=outcome)  # noqa: E731
+            self._inflight.spawn(self.form.open_for_command(client, command, finish))
+            return None
         try:
             number_command = parse_number_command(text)
             query = parse_command(text) if number_command is None else HelpQuery()

@@ -7,6 +7,7 @@ import pycountry
 import pytest
 
 from bot.commands.regions import (
+    complete_region,
     lookup_region,
     max_name_words,
     normalize_name,
@@ -156,3 +157,30 @@ def test_long_garbage_is_not_a_region() -> None:
     assert lookup_region("sweden " * 1000) is None
     with pytest.raises(CommandError):
         resolve_region("\x00" * 10_000)
+
+
+@pytest.mark.parametrize(
+    ("typed", "first"),
+    [
+        ("swed", "SE"),  # the start of a name
+        ("uk", "GB"),  # an alias the parser knows
+        ("Sweden", "SE"),
+        ("se", "SE"),  # a code beats names starting with it (Senegal, Serbia)
+        ("gbr", "GB"),  # alpha-3
+        ("kingdom", "GB"),  # a later word of the name
+        ("swedn", "SE"),  # nothing starts so: close spellings
+        ("united", "AE"),  # names shown first (United Arab Emirates) before official names
+    ],
+)
+def test_complete_region_finds_codes_names_and_aliases(typed: str, first: str) -> None:
+    assert complete_region(typed)[0] == first
+
+
+def test_complete_region_keeps_to_the_offered_regions_and_regions_with_numbers() -> None:
+    assert complete_region("uk", among={"US", "SE"}) == []
+    assert complete_region("united", among={"US", "GB"}) == ["GB", "US"]
+    assert "AQ" not in complete_region("antarc")  # Antarctica has no calling code
+    everything = complete_region("", limit=500)
+    assert len(everything) > 200
+    assert len(complete_region("")) == 100
+    assert complete_region("zzqq") == []

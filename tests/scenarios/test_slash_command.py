@@ -104,8 +104,8 @@ async def test_regions_and_active_reach_their_endpoints(
     assert not sinch_api["available"].called
 
 
-@pytest.mark.parametrize("text", ["help", "", "  "])
-async def test_help_and_empty_text_answer_in_the_ack_without_sinch(
+@pytest.mark.parametrize("text", ["help", "?", "HELP"])
+async def test_help_answers_in_the_ack_without_sinch(
     make_bot: MakeBot, sinch_api: respx.Router, text: str
 ) -> None:
     bot = await make_bot()
