@@ -13,9 +13,11 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
 from bot import active_csv, cli_numbers
+from bot.cli_progress import WalkProgress
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import USAGE, parse_command
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from bot.sandbox import SandboxServer
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
+# 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
+EXIT_INTERRUPTED = 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -70,6 +74,9 @@ def _parser() -> argparse.ArgumentParser:
     output.add_argument(
         "--csv", action="store_true", help="every field of every number as CSV, streamed"
     )
+    active.add_argument(
+        "--quiet", action="store_true", help="no progress line on stderr (none when piped either)"
+    )
     cli_numbers.add_parsers(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
@@ -91,6 +98,29 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The one entry point: every command's streams, pipes and Ctrl-C are handled here.
+
+    Results go to stdout, everything else (errors, notes, progress) to stderr. A reader that
+    leaves early (`| head`) is not an error: the rest of the output is dropped and the exit
+    status is 0, as with `--csv`. Ctrl-C exits 130 without a traceback, as the shell expects.
+    """
+    try:
+        try:
+            return _main(argv)
+        finally:
+            # Flushed here, not at exit (argparse's --help exits through here too): a reader
+            # that left early shows up inside this try.
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        # Python would flush stdout again at exit and print "Exception ignored"; point the
+        # descriptor at /dev/null so that flush has somewhere to go.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "sandbox":
@@ -112,12 +142,22 @@ def main(argv: Sequence[str] | None = None) -> int:
         if getattr(args, "csv", False) and isinstance(query, ActiveQuery):
             if args.json:
                 raise CommandError("Choose one of --csv and --json.")
-            if settings.sinch_sandbox:
+            if answers_from_sandbox(settings):  # --sandbox, or a standalone sandbox's key
                 print(SANDBOX_NOTE, file=sys.stderr)
-            asyncio.run(_export_csv(settings, query, sys.stdout))
+            rows = _Rows()
+            try:
+                with WalkProgress(sys.stderr, quiet=args.quiet) as progress:
+                    asyncio.run(_export_csv(settings, query, sys.stdout, rows, progress))
+            except KeyboardInterrupt:
+                print(
+                    f"numbers-bot: interrupted after {rows.written:,} rows: the CSV is partial.",
+                    file=sys.stderr,
+                )
+                raise
             return EXIT_OK
         summary = bool(getattr(args, "summary", False))
-        result = asyncio.run(_lookup(settings, query, summary=summary))
+        with WalkProgress(sys.stderr, quiet=getattr(args, "quiet", False)) as progress:
+            result = asyncio.run(_lookup(settings, query, progress, summary=summary))
     except (CommandError, ConfigError) as err:
         usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""
         print(f"numbers-bot: {_in_cli_terms(f'{err}{usage}')}", file=sys.stderr)
@@ -125,12 +165,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SinchError as err:
         print(f"numbers-bot: Sinch error: {err}", file=sys.stderr)
         return EXIT_UPSTREAM
-    except KeyboardInterrupt:
-        return 130
-    except BrokenPipeError:
-        # `numbers-bot active --csv | head`: the reader left early, which is not an error.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
     render = render_json if args.json else render_text
     print(render(result, sandbox=answers_from_sandbox(settings)))
     return EXIT_OK
@@ -172,14 +206,19 @@ async def _runtime(stack: contextlib.AsyncExitStack, settings: Settings) -> Runt
     return runtime
 
 
-async def _lookup(settings: Settings, query: Query, *, summary: bool = False) -> Result:
+async def _lookup(
+    settings: Settings, query: Query, progress: WalkProgress, *, summary: bool = False
+) -> Result:
     async with contextlib.AsyncExitStack() as stack:
         runtime = await _runtime(stack, settings)
+        service = runtime.service
         if isinstance(query, ActiveQuery) and summary:
             # The terminal can wait: every page is counted.
-            return await runtime.service.active_summary(query.region, query.type, budget=None)
+            return await service.active_summary(
+                query.region, query.type, budget=None, on_page=progress.page
+            )
         if isinstance(query, ActiveQuery):
-            return await runtime.service.active_all(query.region, query.type)
+            return await service.active_all(query.region, query.type, on_page=progress.page)
         return await runtime.service.run(query)
     raise AssertionError("unreachable")
 
@@ -191,18 +230,31 @@ def _run_number_command(args: argparse.Namespace, settings: Settings) -> int:
     level = settings.log_level if args.verbose else "CRITICAL"
     configure_logging(level, secrets=secret_values(settings), json_lines=False)
     return asyncio.run(
-        cli_numbers.run(args, settings, phone, ask=cli_numbers.terminal_ask, out=sys.stdout)
+        cli_numbers.run(
+            args, settings, phone, ask=cli_numbers.terminal_ask, out=sys.stdout, err=sys.stderr
+        )
     )
 
 
-async def _export_csv(settings: Settings, query: ActiveQuery, out: TextIO) -> None:
+@dataclass
+class _Rows:
+    """How many rows an export has written, for the line an interrupted export ends with."""
+
+    written: int = 0
+
+
+async def _export_csv(
+    settings: Settings, query: ActiveQuery, out: TextIO, rows: _Rows, progress: WalkProgress
+) -> None:
     """Write each page's rows as it arrives: memory holds one page, not every number."""
     async with contextlib.AsyncExitStack() as stack:
         runtime = await _runtime(stack, settings)
         writer = active_csv.writer(out)
         writer.writerow(active_csv.HEADER)
-        async for number in runtime.service.active_stream(query.region, query.type):
+        walk = runtime.service.active_stream(query.region, query.type, on_page=progress.page)
+        async for number in walk:
             writer.writerow(active_csv.row(number))
+            rows.written += 1
 
 
 def _run_sandbox(args: argparse.Namespace) -> int:

@@ -14,7 +14,10 @@ from bot.phone import format_international, format_national, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.sinch.models import AvailableNumber, Money
 
-SANDBOX_BANNER = "SANDBOX DATA: fictional numbers from the built-in Sinch sandbox, not rentable."
+# Renting works in a sandbox (`rent --sandbox`, Rent buttons), on its fictional numbers only.
+SANDBOX_BANNER = (
+    "SANDBOX DATA: fictional numbers from a Sinch sandbox; renting one changes only the sandbox."
+)
 
 
 def _money(money: Money | None) -> str:

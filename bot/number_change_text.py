@@ -53,7 +53,13 @@ def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
     if outcome == "not_available":
         return f"Not rented: {n} is not available to rent any more."
     if outcome == "over_ceiling":
-        limit = f" {ceiling}" if ceiling is not None else ""
+        # The ceiling is in the account's currency, which is the one Sinch prices in.
+        limit = ""
+        if ceiling is not None:
+            code = result.price.currency_code if result.price is not None else None
+            limit = (
+                f" {money(Money(amount=ceiling, currency_code=code))}" if code else f" {ceiling}"
+            )
         return (
             f"Not rented: {n} costs {price} a month, above the limit of{limit}"
             " (RENT_MAX_MONTHLY_PRICE)."

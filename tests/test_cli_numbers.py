@@ -40,7 +40,9 @@ def test_show_prints_a_rented_number_and_exits_1_for_one_not_rented(
     assert "Next charge:" in out
     assert "Monthly: USD" in out
     assert main(["show", FOR_RENT.phone_number, "--sandbox"]) == 1
-    assert "does not rent" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "does not rent" in captured.err  # not a result: stdout stays empty
+    assert "does not rent" not in captured.out
 
 
 def test_rent_needs_rent_enabled(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +76,9 @@ def test_rent_respects_the_price_ceiling(
     monkeypatch.setenv("RENT_ENABLED", "true")
     monkeypatch.setenv("RENT_MAX_MONTHLY_PRICE", "0.50")
     assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 2
-    assert "above the limit of 0.50" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "above the limit of USD 0.50" in captured.err
+    assert "Not rented" not in captured.out
 
 
 def test_on_a_terminal_rent_asks_and_no_means_nothing_changes(
@@ -90,7 +94,9 @@ def test_on_a_terminal_rent_asks_and_no_means_nothing_changes(
 
     monkeypatch.setattr(cli_numbers, "terminal_ask", decline)
     assert main(["rent", FOR_RENT.phone_number, "--sandbox"]) == 1
-    assert "Nothing was changed" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Nothing was changed" in captured.err
+    assert "Nothing was changed" not in captured.out
     assert "Monthly: USD" in questions[0]
     assert "+1 206-555-0" in questions[0]
 

@@ -232,7 +232,11 @@ def _number_line(phone: str, pattern: NumberPattern | None = None) -> str:
 
 
 def _sandbox_note() -> str:
-    return ":test_tube: Sandbox data — fictional numbers, not rentable."
+    # Rent buttons work in the sandbox: they rent its fictional numbers, never real ones.
+    return (
+        ":test_tube: Sandbox data — fictional numbers; renting one changes only the sandbox,"
+        " not a Sinch account."
+    )
 
 
 # --- searches ---------------------------------------------------------------------------

@@ -241,6 +241,9 @@ def test_sandbox_note() -> None:
     message = render_search(search_result(), sandbox=True)
     assert_valid_message(message)
     assert "Sandbox data — fictional numbers" in all_text(message)
+    # Rent buttons work in the sandbox: the note says what renting there does.
+    assert "renting one changes only the sandbox" in all_text(message)
+    assert "not rentable" not in all_text(message)
     assert "Sandbox" not in all_text(render_search(search_result()))
 
 
