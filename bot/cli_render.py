@@ -58,6 +58,15 @@ def _search_text(result: SearchResult) -> str:
     if q.place is not None:
         title += f", {q.place.label}"
     notes = _search_notes(result)
+    if result.type_not_offered:
+        where = f"{region_name(q.region)} ({q.region})"
+        offered = [f"numbers-bot search {q.region} {t}" for t in result.region_types or ()]
+        line = (
+            f"Sinch offers no {q.type.value} numbers in {where}. Try {' or '.join(offered)}."
+            if offered
+            else f"Sinch offers no numbers in {where}; `numbers-bot regions` lists where it does."
+        )
+        return "\n".join([*notes, line])
     if not result.shown:
         return "\n".join(
             [
@@ -100,7 +109,8 @@ def _search_notes(result: SearchResult) -> list[str]:
         if q.place.skipped:
             notes.append(f"{q.place.skipped} less prominent area codes not searched.")
         if q.place.others:
-            others = ", ".join(f"numbers-bot search {o}" for o in q.place.others)
+            # " · ", not ", ": a comma would read as the `,ST` of `in:austin,mn`.
+            others = " · ".join(f"numbers-bot search {o}" for o in q.place.others)
             notes.append(f"Not this one? {others}")
     if result.failed_areas:
         notes.append(
@@ -230,6 +240,8 @@ def render_json(result: Result, *, sandbox: bool) -> str:
             payload["failed_areas"] = list(result.failed_areas)
         if result.query.nodocs:
             payload["hidden_for_docs"] = result.hidden_for_docs
+        if result.region_types is not None:  # nothing found: what the region does offer
+            payload["region_types"] = list(result.region_types)
     elif isinstance(result, RegionsResult):
         payload["regions"] = [r.model_dump(mode="json") for r in result.regions]
     elif isinstance(result, ActiveSummary):

@@ -20,6 +20,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
+from bot.errors import SinchError
 from bot.fanout import Merged, PartialSearch, fan_out
 from bot.refine import refine
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
@@ -86,6 +87,9 @@ class NumbersService:
         except PartialSearch as partial:
             merged = partial.merged
         refined = refine(merged.numbers, query)
+        region_types = None
+        if not merged.numbers and not merged.failed:
+            region_types = await self._region_types(query.region)
         return SearchResult(
             query=query,
             numbers=refined.numbers,
@@ -95,7 +99,17 @@ class NumbersService:
             hidden_for_docs=refined.hidden_for_docs,
             over_max=refined.over_max,
             upstream_full=merged.full,
+            region_types=region_types,
         )
+
+    async def _region_types(self, region: str) -> tuple[str, ...] | None:
+        """What Sinch's regions list says the region offers (an empty search's explanation)."""
+        try:
+            regions = await self._client.available_regions()
+        except SinchError:
+            return None  # the empty result stands on its own: "none matched"
+        found = next((r for r in regions if r.region_code == region), None)
+        return found.types if found is not None else ()
 
     async def _fetch(self, query: SearchQuery) -> tuple[AvailableNumber, ...]:
         if query.place is None:

@@ -233,3 +233,27 @@ def test_a_standalone_sandbox_prints_what_to_set_and_its_results_say_sandbox(
         assert proc.stderr is not None
         proc.stderr.close()
     assert code == 0
+
+
+def test_an_empty_search_says_when_the_region_has_no_such_type(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["search", "us", "mobile", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Sinch offers no MOBILE numbers in United States (US)."
+        " Try numbers-bot search US LOCAL or numbers-bot search US TOLL_FREE."
+    ) in out
+    assert "none matched" not in out
+    assert main(["search", "georgia", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert "Sinch offers no numbers in Georgia (GE); `numbers-bot regions` lists where" in out
+    assert main(["search", "US", "LOCAL", "999", "--sandbox"]) == 0  # offered: filters advice
+    assert "none matched. Try fewer filters" in capsys.readouterr().out
+
+
+def test_namesakes_are_listed_apart_not_with_commas(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "austin", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    # A ", " between them would read like the `,ST` of `in:austin,mn`.
+    assert "Not this one? numbers-bot search US in:austin,mn · numbers-bot search US in:" in out
