@@ -20,7 +20,7 @@ from bot import active_csv, cli_numbers
 from bot.cli_progress import WalkProgress
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
-from bot.commands.parser import USAGE, parse_command
+from bot.commands.parser import SEARCH_HELP_LINES, parse_command
 from bot.config import Settings, load_settings
 from bot.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, ConfigError, SinchError
@@ -36,18 +36,41 @@ if TYPE_CHECKING:
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
 # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
 EXIT_INTERRUPTED = 130
+# Where a lookup's one-line error points for the whole grammar.
+SEE_HELP = "See `numbers-bot search help`."
+# `numbers-bot search help` after the search grammar: the CLI's commands, as the CLI runs them.
+_CLI_COMMANDS = (
+    "`numbers-bot regions [TYPE]`: regions that offer numbers (of that type)",
+    "`numbers-bot active [REGION] [TYPE]`: the numbers this project rents, every page;"
+    " `--summary` counts them, `--csv` exports every field",
+    "`numbers-bot show +12065550100`: one number this project rents, in detail",
+    "`numbers-bot rent +12065550100` · `numbers-bot release +12065550100`: change what the"
+    " project rents (RENT_ENABLED=true; asks first, or --yes)",
+    "`numbers-bot --help`: every command; `numbers-bot COMMAND --help`: its options",
+)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="numbers-bot",
         description="Find rentable Sinch phone numbers (the terminal twin of Slack's /numbers).",
+        epilog=(
+            "`numbers-bot search help` shows the search grammar (regions, places, filters);"
+            " `numbers-bot COMMAND --help` a command's options. Results go to stdout, errors and"
+            " progress to stderr. Exit codes: 0 ok, 1 Sinch error or not done, 2 bad input or"
+            " configuration, 130 interrupted (Ctrl-C)."
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def lookup(name: str, help_: str, words: str) -> argparse.ArgumentParser:
         p = sub.add_parser(name, help=help_, description=help_)
-        p.add_argument("words", nargs="*", metavar=words)
+        p.add_argument(
+            "words",
+            nargs="*",
+            metavar=words,
+            help="the words /numbers takes in Slack; `numbers-bot search help` lists them",
+        )
         p.add_argument("--json", action="store_true", help="machine-readable output")
         p.add_argument(
             "--sandbox", action="store_true", help="use the built-in Sinch sandbox (no credentials)"
@@ -79,9 +102,26 @@ def _parser() -> argparse.ArgumentParser:
     )
     cli_numbers.add_parsers(sub)
 
-    sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
-    sandbox.add_argument("--host", default="127.0.0.1")
-    sandbox.add_argument("--port", type=int, default=8765)
+    sandbox_help = "serve the built-in Sinch sandbox on its own"
+    sandbox = sub.add_parser(
+        "sandbox",
+        help=sandbox_help,
+        description=(
+            "Serve the built-in Sinch sandbox on its own: a fictional Sinch token endpoint and"
+            " Numbers API."
+            " Once it listens it prints the SINCH_* settings that point numbers-bot (or the"
+            " Slack app) at it; results fetched through it say SANDBOX. Ctrl-C stops it."
+        ),
+    )
+    sandbox.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)"
+    )
+    sandbox.add_argument(
+        "--port",
+        type=int,
+        default=8765,
+        help="port to listen on; 0 picks a free one (default 8765)",
+    )
     sandbox.add_argument("--token-lifetime", type=int, default=3600, help="seconds (default 3600)")
     sandbox.add_argument("--latency-ms", type=float, default=0.0, help="added to every API answer")
     sandbox.add_argument(
@@ -92,7 +132,17 @@ def _parser() -> argparse.ArgumentParser:
         help="the project rents N generated numbers across regions and types (deterministic)",
     )
 
-    serve = sub.add_parser("serve", help="serve the Slack app on $PORT (same as python -m bot)")
+    serve_help = "serve the Slack app on $PORT (same as python -m bot)"
+    serve = sub.add_parser(
+        "serve",
+        help=serve_help,
+        description=(
+            "Serve the Slack app on 0.0.0.0:$PORT (the same as python -m bot). Settings come from"
+            " the environment or .env"
+            " (SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SINCH_*; see the README's Configuration)."
+            " SIGTERM drains in-flight commands; Ctrl-C too, then exits 130."
+        ),
+    )
     serve.add_argument("--sandbox", action="store_true", help="answer from the built-in sandbox")
     return parser
 
@@ -133,7 +183,7 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run_number_command(args, settings)
         query = _query(args.command, args.words)
         if isinstance(query, HelpQuery):
-            print(_in_cli_terms(USAGE))
+            print("\n".join([*(_in_cli_terms(line) for line in SEARCH_HELP_LINES), *_CLI_COMMANDS]))
             return EXIT_OK
         settings.require("cli")
         # The outcome is the one line printed below; logs only when asked for.
@@ -159,7 +209,12 @@ def _main(argv: Sequence[str] | None) -> int:
         with WalkProgress(sys.stderr, quiet=getattr(args, "quiet", False)) as progress:
             result = asyncio.run(_lookup(settings, query, progress, summary=summary))
     except (CommandError, ConfigError) as err:
-        usage = f" Usage: {err.usage}" if isinstance(err, CommandError) and err.usage else ""
+        # One short line: what was wrong, then where the grammar is (not the whole usage).
+        # show/rent/release have a one-line usage of their own.
+        usage = ""
+        if isinstance(err, CommandError) and err.usage:
+            number_usage = args.command in cli_numbers.COMMANDS
+            usage = f" Usage: {err.usage}" if number_usage else f" {SEE_HELP}"
         print(f"numbers-bot: {_in_cli_terms(f'{err}{usage}')}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except SinchError as err:
@@ -181,13 +236,12 @@ def _query(command: str, words: Sequence[str]) -> Query:
     """Reuse the Slack grammar: `search US LOCAL sms` parses like `/numbers US LOCAL sms`."""
     text = " ".join(words) if command == "search" else " ".join([command, *words])
     query = parse_command(text)
-    if isinstance(query, HelpQuery) and command == "search" and words:
+    if isinstance(query, HelpQuery) and command == "search" and text.strip():
         return query  # `numbers-bot search help`
     expected = {"search": SearchQuery, "regions": RegionsQuery, "active": ActiveQuery}[command]
     if not isinstance(query, expected):
         raise CommandError(
-            "Give a region, e.g. `numbers-bot search US LOCAL`.",
-            usage="numbers-bot search REGION [TYPE] [filters]",
+            "Give a region or a place, e.g. `numbers-bot search US LOCAL`.", usage=SEE_HELP
         )
     return query
 

@@ -51,7 +51,11 @@ def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
     if outcome == "already_rented":
         return f"{n} is already rented by this project; it was not rented again."
     if outcome == "not_available":
-        return f"Not rented: {n} is not available to rent any more."
+        # Sinch's 404 does not say whether the number was ever on offer: claim neither.
+        return (
+            f"Not rented: Sinch does not offer {n} for rent (someone else has it, or it was"
+            " never available)."
+        )
     if outcome == "over_ceiling":
         # The ceiling is in the account's currency, which is the one Sinch prices in.
         limit = ""

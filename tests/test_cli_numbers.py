@@ -118,3 +118,21 @@ def test_a_bad_number_exits_2_in_cli_words(capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert "numbers-bot show +12065550100" in err
     assert "Traceback" not in err
+
+
+def test_a_national_number_is_echoed_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "(206) 555-0102", "--sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert "`(206) 555-0102` is not a phone number in international form" in err
+
+
+def test_renting_a_number_never_on_offer_does_not_say_it_once_was(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    never = "+12025550188"
+    assert all(o.phone_number != never for o in CATALOG.offers)
+    assert main(["rent", never, "--sandbox", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "Not rented: Sinch does not offer +1 202-555-0188 for rent" in err
+    assert "any more" not in err
