@@ -28,7 +28,20 @@ def _currency(money: Money | None) -> str:
     return "-" if money is None else money.currency_code
 
 
+def _count(n: int, word: str) -> str:
+    """``1 region``, ``10,000 numbers``: thousands separated, like the costs beside them."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _cell(text: str) -> str:
+    """One table line per row: a newline or tab in a value (a display name) becomes a space."""
+    if all(c.isprintable() for c in text):
+        return text
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    rows = [[_cell(c) for c in r] for r in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -90,9 +103,9 @@ def _search_text(result: SearchResult) -> str:
     ]
     headers = ["number", *(["word"] if word else []), "locality", "capabilities", "setup"]
     table = _table([*headers, "monthly", "currency", "documents"], rows)
-    footer = f"{len(result.shown)} shown"
+    footer = f"{len(result.shown):,} shown"
     if result.more:
-        more = f"{result.more}+" if result.more_is_lower_bound else str(result.more)
+        more = f"{result.more:,}+" if result.more_is_lower_bound else f"{result.more:,}"
         footer += f", {more} more (narrow the search or raise limit:N)"
     return "\n".join([*notes, title, table, footer])
 
@@ -156,8 +169,8 @@ def _active_text(result: ActiveResult) -> str:
         ]
         for n in result.numbers
     ]
-    total = f" of {result.total_size}" if result.total_size is not None else ""
-    footer = f"{len(result.numbers)} shown{total}"
+    total = f" of {result.total_size:,}" if result.total_size is not None else ""
+    footer = f"{len(result.numbers):,} shown{total}"
     if result.next_page_token:
         footer += " (more pages exist)"
     return (
@@ -177,11 +190,11 @@ def _summary_text(summary: ActiveSummary) -> str:
     rows = [
         [
             r.region,
-            str(r.count),
-            ", ".join(f"{n} {t}" for t, n in r.by_type),
-            str(r.sms),
-            str(r.voice),
-            str(r.releasing),
+            f"{r.count:,}",
+            ", ".join(f"{n:,} {t}" for t, n in r.by_type),
+            f"{r.sms:,}",
+            f"{r.voice:,}",
+            f"{r.releasing:,}",
             _costs(r.monthly) or "-",
         ]
         for r in summary.regions
@@ -189,13 +202,13 @@ def _summary_text(summary: ActiveSummary) -> str:
     table = _table(["region", "numbers", "types", "sms", "voice", "releasing", "monthly"], rows)
     lines = [
         table,
-        f"{summary.counted} numbers in {len(summary.regions)} regions, "
-        f"{summary.releasing} releasing (not in the cost); "
-        f"monthly cost {_costs(summary.monthly) or '-'} ({summary.pages} pages)",
+        f"{_count(summary.counted, 'number')} in {_count(len(summary.regions), 'region')}, "
+        f"{summary.releasing:,} releasing (not in the cost); "
+        f"monthly cost {_costs(summary.monthly) or '-'} ({_count(summary.pages, 'page')})",
     ]
     if summary.partial:
-        of = f" of {summary.total_size}" if summary.total_size is not None else ""
-        lines.append(f"PARTIAL: first {summary.counted}{of} counted.")
+        of = f" of {summary.total_size:,}" if summary.total_size is not None else ""
+        lines.append(f"PARTIAL: first {summary.counted:,}{of} counted.")
     return "\n".join(lines)
 
 

@@ -9,7 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from bot.number_changes import ChangeResult
 from bot.phone import format_international
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+from bot.sinch.models import (
+    ActiveNumber,
+    AvailableNumber,
+    Money,
+    ScheduledVoiceProvisioning,
+    VoiceConfiguration,
+)
 
 
 def money(value: Money | None) -> str:
@@ -117,6 +123,15 @@ def offer_lines(offer: AvailableNumber) -> list[str]:
     return lines
 
 
+_VOICE_TARGET = {"RTC": "app", "EST": "trunk", "FAX": "service"}
+
+
+def _voice_targets(voice: VoiceConfiguration | ScheduledVoiceProvisioning) -> list[str]:
+    """``app X``, ``trunk X``, ``service X``: whichever the configuration names."""
+    named = (("app", voice.app_id), ("trunk", voice.trunk_id), ("service", voice.service_id))
+    return [f"{label} {value}" for label, value in named if value]
+
+
 def active_lines(active: ActiveNumber) -> list[str]:
     """`show`: what the project's number looks like at Sinch."""
     lines = [f"Number: {number(active.phone_number)}"]
@@ -136,11 +151,18 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"SMS service plan: {plan}")
     voice = active.voice_configuration
     if voice is not None:
-        app = voice.app_id or "none"
+        # RTC routes to an app, EST (SIP) to a trunk, FAX to a fax service.
+        target = (
+            ", ".join(_voice_targets(voice)) or f"{_VOICE_TARGET.get(voice.type or '', 'app')} none"
+        )
         pending = voice.scheduled_voice_provisioning
-        if pending is not None and pending.app_id:
-            app += f" (pending: {pending.app_id}, {pending.status or 'waiting'})"
-        lines.append(f"Voice: {voice.type or '?'}, app {app}")
+        if pending is not None and _voice_targets(pending):
+            switch = f"{pending.type} " if pending.type and pending.type != voice.type else ""
+            target += (
+                f" (pending: {switch}{', '.join(_voice_targets(pending))},"
+                f" {pending.status or 'waiting'})"
+            )
+        lines.append(f"Voice: {voice.type or '?'}, {target}")
     lines.append(f"Callback URL: {active.callback_url or 'none'}")
     if active.expire_at is not None:
         lines.append(f"Release pending: active until {active.expire_at.date().isoformat()}")

@@ -136,3 +136,20 @@ def test_renting_a_number_never_on_offer_does_not_say_it_once_was(
     err = capsys.readouterr().err
     assert "Not rented: Sinch does not offer +1 202-555-0188 for rent" in err
     assert "any more" not in err
+
+
+def test_sandbox_results_say_sandbox_and_json_is_indented_like_search(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["show", RENTED.phone_number, "--sandbox"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA: fictional numbers")
+    assert main(["show", RENTED.phone_number, "--sandbox", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('{\n  "sandbox": true,\n')  # indented, as `search --json` is
+    assert json.loads(out)["rented"] is True
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA")
+    # Each run has its own in-process sandbox: release one the sandbox rents from the start.
+    assert main(["release", RENTED.phone_number, "--sandbox", "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA")
