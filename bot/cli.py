@@ -228,7 +228,7 @@ def _main(argv: Sequence[str] | None) -> int:
 def _in_cli_terms(text: str) -> str:
     """The grammar's hints speak Slack (`/numbers US LOCAL`); say the same in CLI words."""
     text = re.sub(r"/numbers (regions|active)\b", r"numbers-bot \1", text)
-    text = text.replace("/numbers help", "numbers-bot --help")
+    text = text.replace("/numbers help", "numbers-bot search help")
     return text.replace("/numbers ", "numbers-bot search ")
 
 
