@@ -161,17 +161,19 @@ async def test_ctrl_c_during_an_export_says_how_many_rows_and_that_the_file_is_p
 
 
 def _on_a_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:
-    """Run with stderr on a pseudo-terminal and stdout on a pipe: (exit, stdout, terminal)."""
+    """Run with stderr on a pseudo-terminal and stdout in a file: (exit, stdout, terminal)."""
+    out_path = cwd / "stdout"
     leader, follower = pty.openpty()
     # A new pseudo-terminal is 0 columns wide; give it a terminal's size.
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", *args],
-        env=dict(env),
-        cwd=cwd,
-        stdout=subprocess.PIPE,
-        stderr=follower,
-    )
+    with out_path.open("wb") as stdout:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot.cli", *args],
+            env=dict(env),
+            cwd=cwd,
+            stdout=stdout,  # a file, never full: only the terminal needs reading meanwhile
+            stderr=follower,
+        )
     os.close(follower)
     shown = b""
     while True:
@@ -185,8 +187,8 @@ def _on_a_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[
             break
         shown += chunk
     os.close(leader)
-    out, _ = proc.communicate(timeout=60)
-    return proc.returncode, out.decode(), shown.decode(errors="replace")
+    code = proc.wait(timeout=60)
+    return code, out_path.read_bytes().decode(), shown.decode(errors="replace")
 
 
 async def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
@@ -198,6 +200,14 @@ async def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
         assert "2500 numbers in 4 regions" in out or "2,500 numbers in 4 regions" in out
         assert "Rented numbers" in terminal
         # Counted against the total Sinch reported, with the pages received so far.
+        assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
+
+        # The export (and the plain list) report their pages through the same line.
+        code, out, terminal = await asyncio.to_thread(
+            _on_a_terminal, ["active", "--csv"], env, tmp_path
+        )
+        assert code == 0
+        assert out.count("\r\n+") == 2_500
         assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
 
         quiet = await asyncio.to_thread(_on_a_terminal, [*args, "--quiet"], env, tmp_path)
