@@ -162,7 +162,7 @@ async def test_ctrl_c_during_an_export_says_how_many_rows_and_that_the_file_is_p
 
 def _on_a_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[int, str, str]:
     """Run with stderr on a pseudo-terminal and stdout in a file: (exit, stdout, terminal)."""
-    out_path = cwd / "stdout"
+    out_path = cwd / f"stdout{'-'.join(args)}"
     leader, follower = pty.openpty()
     # A new pseudo-terminal is 0 columns wide; give it a terminal's size.
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 120, 0, 0))
@@ -194,36 +194,35 @@ def _on_a_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[
 async def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     async with SandboxServer(SandboxConfig(active_count=2_500)) as sandbox:
         env = _env(tmp_path, _sandbox_env(sandbox))
-        args = ["active", "--summary"]
-        code, out, terminal = await asyncio.to_thread(_on_a_terminal, args, env, tmp_path)
-        assert code == 0
-        assert "2500 numbers in 4 regions" in out or "2,500 numbers in 4 regions" in out
-        assert "Rented numbers" in terminal
-        # Counted against the total Sinch reported, with the pages received so far.
-        assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
-
-        # The export (and the plain list) report their pages through the same line.
-        code, out, terminal = await asyncio.to_thread(
-            _on_a_terminal, ["active", "--csv"], env, tmp_path
+        summary, export, quiet, piped = await asyncio.gather(
+            asyncio.to_thread(_on_a_terminal, ["active", "--summary"], env, tmp_path),
+            asyncio.to_thread(_on_a_terminal, ["active", "--csv"], env, tmp_path),
+            asyncio.to_thread(_on_a_terminal, ["active", "--summary", "--quiet"], env, tmp_path),
+            asyncio.to_thread(
+                subprocess.run,
+                [sys.executable, "-m", "bot.cli", "active", "--summary"],
+                env=env,
+                cwd=tmp_path,
+                capture_output=True,
+                timeout=60,
+                check=False,
+            ),
         )
-        assert code == 0
-        assert out.count("\r\n+") == 2_500
-        assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
+    code, out, terminal = summary
+    assert code == 0
+    assert "2,500 numbers in 4 regions" in out
+    assert "Rented numbers" in terminal
+    # Counted against the total Sinch reported, with the pages received so far.
+    assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
 
-        quiet = await asyncio.to_thread(_on_a_terminal, [*args, "--quiet"], env, tmp_path)
-        assert quiet[0] == 0
-        assert "Rented numbers" not in quiet[2]
+    # The export (and the plain list) report their pages through the same line.
+    code, out, terminal = export
+    assert code == 0
+    assert out.count("\r\n+") == 2_500
+    assert re.search(r"\b2500/2500 \[.*\b[0-9]+ pages\]", terminal), terminal
 
-        piped = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            *args,
-            env=env,
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        _, err = await piped.communicate()
-        assert piped.returncode == 0
-        assert err == b""  # nothing but what went wrong
+    assert quiet[0] == 0
+    assert "Rented numbers" not in quiet[2]
+
+    assert piped.returncode == 0
+    assert piped.stderr == b""  # piped: stderr holds only what went wrong
