@@ -206,7 +206,9 @@ def _main(argv: Sequence[str] | None) -> int:
                 raise
             return EXIT_OK
         summary = bool(getattr(args, "summary", False))
-        with WalkProgress(sys.stderr, quiet=getattr(args, "quiet", False)) as progress:
+        # Only `active` walks pages; a search or the regions list is one quick request.
+        quiet = getattr(args, "quiet", False) or not isinstance(query, ActiveQuery)
+        with WalkProgress(sys.stderr, quiet=quiet) as progress:
             result = asyncio.run(_lookup(settings, query, progress, summary=summary))
     except (CommandError, ConfigError) as err:
         # One short line: what was wrong, then where the grammar is (not the whole usage).
@@ -273,7 +275,7 @@ async def _lookup(
             )
         if isinstance(query, ActiveQuery):
             return await service.active_all(query.region, query.type, on_page=progress.page)
-        return await runtime.service.run(query)
+        return await service.run(query)
     raise AssertionError("unreachable")
 
 

@@ -194,10 +194,11 @@ def _on_a_terminal(args: list[str], env: Mapping[str, str], cwd: Path) -> tuple[
 async def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
     async with SandboxServer(SandboxConfig(active_count=2_500)) as sandbox:
         env = _env(tmp_path, _sandbox_env(sandbox))
-        summary, export, quiet, piped = await asyncio.gather(
+        summary, export, quiet, search, piped = await asyncio.gather(
             asyncio.to_thread(_on_a_terminal, ["active", "--summary"], env, tmp_path),
             asyncio.to_thread(_on_a_terminal, ["active", "--csv"], env, tmp_path),
             asyncio.to_thread(_on_a_terminal, ["active", "--summary", "--quiet"], env, tmp_path),
+            asyncio.to_thread(_on_a_terminal, ["search", "US"], env, tmp_path),
             asyncio.to_thread(
                 subprocess.run,
                 [sys.executable, "-m", "bot.cli", "active", "--summary"],
@@ -223,6 +224,8 @@ async def test_progress_shows_on_a_terminal_only(tmp_path: Path) -> None:
 
     assert quiet[0] == 0
     assert "Rented numbers" not in quiet[2]
+    assert search[0] == 0
+    assert search[2] == ""  # one quick request: no progress line at all
 
     assert piped.returncode == 0
     assert piped.stderr == b""  # piped: stderr holds only what went wrong
