@@ -44,6 +44,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as err:  # found at start-up, e.g. PORT already taken
         print(f"numbers-bot: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        # Ctrl-C: uvicorn has drained and re-raised SIGINT; end as `numbers-bot serve` does
+        # (128 + SIGINT, as a shell expects), not with asyncio's CancelledError traceback.
+        return 130
     return 0
 
 

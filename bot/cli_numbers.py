@@ -2,7 +2,9 @@
 
 The CLI holds the Sinch key itself, so it ignores RENT_ALLOWED_USER_IDS and approvals; it
 still needs RENT_ENABLED=true for rent and release, and respects RENT_MAX_MONTHLY_PRICE.
-Rent and release ask on a terminal and need ``--yes`` otherwise.
+Rent and release ask on a terminal and need ``--yes`` otherwise. What was done (or shown)
+goes to ``out``; what was not done goes to ``err`` as text (stdout stays for results), while
+``--json`` always answers on ``out``: the object says whether it was done.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import argparse
 import contextlib
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TextIO
 
+from bot.cli_render import SANDBOX_BANNER
 from bot.commands.number_change import parse_e164
 from bot.config import Settings
 from bot.errors import CommandError, ConfigError
@@ -20,7 +24,7 @@ from bot.number_change_text import active_lines, describe, number, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges
 from bot.runtime import build_runtime
 from bot.sandbox import SandboxServer
-from bot.sandbox_mode import sandbox_settings
+from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
 from bot.sinch.models import Money
 
 COMMANDS = ("show", "rent", "release")
@@ -80,7 +84,13 @@ def terminal_ask(question: str) -> bool:
 
 
 async def run(
-    args: argparse.Namespace, settings: Settings, phone: str, *, ask: Ask, out: TextIO
+    args: argparse.Namespace,
+    settings: Settings,
+    phone: str,
+    *,
+    ask: Ask,
+    out: TextIO,
+    err: TextIO,
 ) -> int:
     async with contextlib.AsyncExitStack() as stack:
         if settings.sinch_sandbox:
@@ -88,25 +98,45 @@ async def run(
             settings = sandbox_settings(settings, server)
         runtime = build_runtime(settings)
         stack.push_async_callback(runtime.aclose)
-        return await _act(args, runtime.changes, phone, ask=ask, out=out)
+        say = _Say(out=out, err=err, sandbox=answers_from_sandbox(settings))
+        return await _act(args, runtime.changes, phone, ask=ask, say=say)
     raise AssertionError("unreachable")
 
 
+@dataclass(frozen=True)
+class _Say:
+    """Where text goes: results on ``out``, what was not done on ``err``; SANDBOX on both."""
+
+    out: TextIO
+    err: TextIO
+    sandbox: bool
+
+    def result(self, text: str) -> None:
+        self._print(text, self.out)
+
+    def refusal(self, text: str) -> None:
+        self._print(text, self.err)
+
+    def json(self, payload: dict[str, Any]) -> None:
+        # Indented like `search --json`; the object itself says whether it was done.
+        print(json.dumps({"sandbox": self.sandbox, **payload}, indent=2), file=self.out)
+
+    def _print(self, text: str, stream: TextIO) -> None:
+        print("\n".join([SANDBOX_BANNER, text] if self.sandbox else [text]), file=stream)
+
+
 async def _act(
-    args: argparse.Namespace, changes: NumberChanges, phone: str, *, ask: Ask, out: TextIO
+    args: argparse.Namespace, changes: NumberChanges, phone: str, *, ask: Ask, say: _Say
 ) -> int:
     if args.command == "show":
         active = await changes.show(phone)
         if args.json:
             data = active.model_dump(mode="json") if active is not None else None
-            print(
-                json.dumps({"number": phone, "rented": active is not None, "active": data}),
-                file=out,
-            )
+            say.json({"number": phone, "rented": active is not None, "active": data})
         elif active is None:
-            print(f"This project does not rent {number(phone)}.", file=out)
+            say.refusal(f"This project does not rent {number(phone)}.")
         else:
-            print("\n".join(active_lines(active)), file=out)
+            say.result("\n".join(active_lines(active)))
         return EXIT_OK if active is not None else EXIT_NOT_DONE
     approved = None
     if not args.yes:
@@ -114,13 +144,13 @@ async def _act(
         if question is not None:
             text, approved = question
             if not ask(text):
-                print("Nothing was changed.", file=out)
+                say.refusal("Nothing was changed.")
                 return EXIT_NOT_DONE
     if args.command == "rent":
         result = await changes.rent(phone, approved_price=approved)
     else:
         result = await changes.release(phone)
-    return _report(args, result, changes, out)
+    return _report(args, result, changes, say)
 
 
 async def _question(
@@ -142,24 +172,22 @@ async def _question(
 
 
 def _report(
-    args: argparse.Namespace, result: ChangeResult, changes: NumberChanges, out: TextIO
+    args: argparse.Namespace, result: ChangeResult, changes: NumberChanges, say: _Say
 ) -> int:
     if args.json:
         active = result.active.model_dump(mode="json") if result.active is not None else None
-        print(
-            json.dumps(
-                {
-                    "action": result.action,
-                    "number": result.number,
-                    "outcome": result.outcome,
-                    "done": result.done,
-                    "active": active,
-                }
-            ),
-            file=out,
+        say.json(
+            {
+                "action": result.action,
+                "number": result.number,
+                "outcome": result.outcome,
+                "done": result.done,
+                "active": active,
+            }
         )
     else:
-        print(describe(result, ceiling=changes.policy.max_monthly_price), file=out)
+        text = describe(result, ceiling=changes.policy.max_monthly_price)
+        (say.result if result.done else say.refusal)(text)
     if result.done:
         return EXIT_OK
     return EXIT_REFUSED if result.outcome in _REFUSED else EXIT_NOT_DONE

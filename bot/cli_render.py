@@ -14,7 +14,10 @@ from bot.phone import format_international, format_national, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.sinch.models import AvailableNumber, Money
 
-SANDBOX_BANNER = "SANDBOX DATA: fictional numbers from the built-in Sinch sandbox, not rentable."
+# Renting works in a sandbox (`rent --sandbox`, Rent buttons), on its fictional numbers only.
+SANDBOX_BANNER = (
+    "SANDBOX DATA: fictional numbers from a Sinch sandbox; renting one changes only the sandbox."
+)
 
 
 def _money(money: Money | None) -> str:
@@ -25,7 +28,20 @@ def _currency(money: Money | None) -> str:
     return "-" if money is None else money.currency_code
 
 
+def _count(n: int, word: str) -> str:
+    """``1 region``, ``10,000 numbers``: thousands separated, like the costs beside them."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def _cell(text: str) -> str:
+    """One table line per row: a newline or tab in a value (a display name) becomes a space."""
+    if all(c.isprintable() for c in text):
+        return text
+    return " ".join("".join(c if c.isprintable() else " " for c in text).split())
+
+
 def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    rows = [[_cell(c) for c in r] for r in rows]
     widths = [
         max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)
     ]
@@ -55,6 +71,15 @@ def _search_text(result: SearchResult) -> str:
     if q.place is not None:
         title += f", {q.place.label}"
     notes = _search_notes(result)
+    if result.type_not_offered:
+        where = f"{region_name(q.region)} ({q.region})"
+        offered = [f"numbers-bot search {q.region} {t}" for t in result.region_types or ()]
+        line = (
+            f"Sinch offers no {q.type.value} numbers in {where}. Try {' or '.join(offered)}."
+            if offered
+            else f"Sinch offers no numbers in {where}; `numbers-bot regions` lists where it does."
+        )
+        return "\n".join([*notes, line])
     if not result.shown:
         return "\n".join(
             [
@@ -78,9 +103,9 @@ def _search_text(result: SearchResult) -> str:
     ]
     headers = ["number", *(["word"] if word else []), "locality", "capabilities", "setup"]
     table = _table([*headers, "monthly", "currency", "documents"], rows)
-    footer = f"{len(result.shown)} shown"
+    footer = f"{len(result.shown):,} shown"
     if result.more:
-        more = f"{result.more}+" if result.more_is_lower_bound else str(result.more)
+        more = f"{result.more:,}+" if result.more_is_lower_bound else f"{result.more:,}"
         footer += f", {more} more (narrow the search or raise limit:N)"
     return "\n".join([*notes, title, table, footer])
 
@@ -97,7 +122,8 @@ def _search_notes(result: SearchResult) -> list[str]:
         if q.place.skipped:
             notes.append(f"{q.place.skipped} less prominent area codes not searched.")
         if q.place.others:
-            others = ", ".join(f"numbers-bot search {o}" for o in q.place.others)
+            # " · ", not ", ": a comma would read as the `,ST` of `in:austin,mn`.
+            others = " · ".join(f"numbers-bot search {o}" for o in q.place.others)
             notes.append(f"Not this one? {others}")
     if result.failed_areas:
         notes.append(
@@ -143,8 +169,8 @@ def _active_text(result: ActiveResult) -> str:
         ]
         for n in result.numbers
     ]
-    total = f" of {result.total_size}" if result.total_size is not None else ""
-    footer = f"{len(result.numbers)} shown{total}"
+    total = f" of {result.total_size:,}" if result.total_size is not None else ""
+    footer = f"{len(result.numbers):,} shown{total}"
     if result.next_page_token:
         footer += " (more pages exist)"
     return (
@@ -164,11 +190,11 @@ def _summary_text(summary: ActiveSummary) -> str:
     rows = [
         [
             r.region,
-            str(r.count),
-            ", ".join(f"{n} {t}" for t, n in r.by_type),
-            str(r.sms),
-            str(r.voice),
-            str(r.releasing),
+            f"{r.count:,}",
+            ", ".join(f"{n:,} {t}" for t, n in r.by_type),
+            f"{r.sms:,}",
+            f"{r.voice:,}",
+            f"{r.releasing:,}",
             _costs(r.monthly) or "-",
         ]
         for r in summary.regions
@@ -176,13 +202,13 @@ def _summary_text(summary: ActiveSummary) -> str:
     table = _table(["region", "numbers", "types", "sms", "voice", "releasing", "monthly"], rows)
     lines = [
         table,
-        f"{summary.counted} numbers in {len(summary.regions)} regions, "
-        f"{summary.releasing} releasing (not in the cost); "
-        f"monthly cost {_costs(summary.monthly) or '-'} ({summary.pages} pages)",
+        f"{_count(summary.counted, 'number')} in {_count(len(summary.regions), 'region')}, "
+        f"{summary.releasing:,} releasing (not in the cost); "
+        f"monthly cost {_costs(summary.monthly) or '-'} ({_count(summary.pages, 'page')})",
     ]
     if summary.partial:
-        of = f" of {summary.total_size}" if summary.total_size is not None else ""
-        lines.append(f"PARTIAL: first {summary.counted}{of} counted.")
+        of = f" of {summary.total_size:,}" if summary.total_size is not None else ""
+        lines.append(f"PARTIAL: first {summary.counted:,}{of} counted.")
     return "\n".join(lines)
 
 
@@ -227,6 +253,8 @@ def render_json(result: Result, *, sandbox: bool) -> str:
             payload["failed_areas"] = list(result.failed_areas)
         if result.query.nodocs:
             payload["hidden_for_docs"] = result.hidden_for_docs
+        if result.region_types is not None:  # nothing found: what the region does offer
+            payload["region_types"] = list(result.region_types)
     elif isinstance(result, RegionsResult):
         payload["regions"] = [r.model_dump(mode="json") for r in result.regions]
     elif isinstance(result, ActiveSummary):

@@ -9,7 +9,13 @@ from decimal import Decimal, InvalidOperation
 
 from bot.number_changes import ChangeResult
 from bot.phone import format_international
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+from bot.sinch.models import (
+    ActiveNumber,
+    AvailableNumber,
+    Money,
+    ScheduledVoiceProvisioning,
+    VoiceConfiguration,
+)
 
 
 def money(value: Money | None) -> str:
@@ -51,9 +57,19 @@ def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
     if outcome == "already_rented":
         return f"{n} is already rented by this project; it was not rented again."
     if outcome == "not_available":
-        return f"Not rented: {n} is not available to rent any more."
+        # Sinch's 404 does not say whether the number was ever on offer: claim neither.
+        return (
+            f"Not rented: Sinch does not offer {n} for rent (someone else has it, or it was"
+            " never available)."
+        )
     if outcome == "over_ceiling":
-        limit = f" {ceiling}" if ceiling is not None else ""
+        # The ceiling is in the account's currency, which is the one Sinch prices in.
+        limit = ""
+        if ceiling is not None:
+            code = result.price.currency_code if result.price is not None else None
+            limit = (
+                f" {money(Money(amount=ceiling, currency_code=code))}" if code else f" {ceiling}"
+            )
         return (
             f"Not rented: {n} costs {price} a month, above the limit of{limit}"
             " (RENT_MAX_MONTHLY_PRICE)."
@@ -107,6 +123,15 @@ def offer_lines(offer: AvailableNumber) -> list[str]:
     return lines
 
 
+_VOICE_TARGET = {"RTC": "app", "EST": "trunk", "FAX": "service"}
+
+
+def _voice_targets(voice: VoiceConfiguration | ScheduledVoiceProvisioning) -> list[str]:
+    """``app X``, ``trunk X``, ``service X``: whichever the configuration names."""
+    named = (("app", voice.app_id), ("trunk", voice.trunk_id), ("service", voice.service_id))
+    return [f"{label} {value}" for label, value in named if value]
+
+
 def active_lines(active: ActiveNumber) -> list[str]:
     """`show`: what the project's number looks like at Sinch."""
     lines = [f"Number: {number(active.phone_number)}"]
@@ -126,11 +151,18 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"SMS service plan: {plan}")
     voice = active.voice_configuration
     if voice is not None:
-        app = voice.app_id or "none"
+        # RTC routes to an app, EST (SIP) to a trunk, FAX to a fax service.
+        target = (
+            ", ".join(_voice_targets(voice)) or f"{_VOICE_TARGET.get(voice.type or '', 'app')} none"
+        )
         pending = voice.scheduled_voice_provisioning
-        if pending is not None and pending.app_id:
-            app += f" (pending: {pending.app_id}, {pending.status or 'waiting'})"
-        lines.append(f"Voice: {voice.type or '?'}, app {app}")
+        if pending is not None and _voice_targets(pending):
+            switch = f"{pending.type} " if pending.type and pending.type != voice.type else ""
+            target += (
+                f" (pending: {switch}{', '.join(_voice_targets(pending))},"
+                f" {pending.status or 'waiting'})"
+            )
+        lines.append(f"Voice: {voice.type or '?'}, {target}")
     lines.append(f"Callback URL: {active.callback_url or 'none'}")
     if active.expire_at is not None:
         lines.append(f"Release pending: active until {active.expire_at.date().isoformat()}")

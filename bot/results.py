@@ -24,6 +24,15 @@ class SearchResult:
     over_max: int = 0
     # Whether Sinch may hold more than it sent (a page came back full); None: judge by size.
     upstream_full: bool | None = None
+    # The types Sinch offers in the region, from its regions list: looked up only when the
+    # search found nothing at all (None: not looked up, or the lookup failed).
+    region_types: tuple[str, ...] | None = None
+
+    @property
+    def type_not_offered(self) -> bool:
+        """Nothing matched because the region has no numbers of this type, not the filters."""
+        types = self.region_types
+        return types is not None and self.query.type.value not in types
 
     @property
     def shown(self) -> tuple[AvailableNumber, ...]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gc
+import logging
 import socket
 
 import uvicorn
@@ -15,6 +16,8 @@ from bot.errors import ConfigError
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
 
+_log = logging.getLogger(__name__)
+
 
 async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
     """Serve until SIGTERM/SIGINT; uvicorn then stops accepting and the lifespan drains.
@@ -23,6 +26,8 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
         ConfigError: PORT is taken, found before anything else starts.
     """
     listener = bind_port(host, settings.port)
+    # uvicorn says nothing of a socket it is handed: say where the app can be reached.
+    _log.info("listening on http://%s:%d", host, settings.port)
     # Move everything imported so far out of the collector's sight: a full collection would
     # otherwise walk it all and stall the loop for tens of milliseconds.
     gc.freeze()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Final
 
@@ -20,6 +20,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
+from bot.errors import SinchError
 from bot.fanout import Merged, PartialSearch, fan_out
 from bot.refine import refine
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
@@ -38,6 +39,9 @@ from bot.validation import (
 SUMMARY_BUDGET: Final = 8.0
 
 ActiveSummaryCache = SearchCache[ActiveSummary]
+# Told of each page a walk receives, and whether it is its walk's first (the one with
+# totalSize): the CLI's progress on long walks. Runs on the event loop, so it must not block.
+PageSeen = Callable[[ActiveNumbersPage, bool], None]
 
 
 class NumbersService:
@@ -83,6 +87,9 @@ class NumbersService:
         except PartialSearch as partial:
             merged = partial.merged
         refined = refine(merged.numbers, query)
+        region_types = None
+        if not merged.numbers and not merged.failed:
+            region_types = await self._region_types(query.region)
         return SearchResult(
             query=query,
             numbers=refined.numbers,
@@ -92,7 +99,17 @@ class NumbersService:
             hidden_for_docs=refined.hidden_for_docs,
             over_max=refined.over_max,
             upstream_full=merged.full,
+            region_types=region_types,
         )
+
+    async def _region_types(self, region: str) -> tuple[str, ...] | None:
+        """What Sinch's regions list says the region offers (an empty search's explanation)."""
+        try:
+            regions = await self._client.available_regions()
+        except SinchError:
+            return None  # the empty result stands on its own: "none matched"
+        found = next((r for r in regions if r.region_code == region), None)
+        return found.types if found is not None else ()
 
     async def _fetch(self, query: SearchQuery) -> tuple[AvailableNumber, ...]:
         if query.place is None:
@@ -145,11 +162,15 @@ class NumbersService:
         )
 
     async def active_all(
-        self, region: str | None = None, type: NumberType | None = None
+        self,
+        region: str | None = None,
+        type: NumberType | None = None,
+        *,
+        on_page: PageSeen | None = None,
     ) -> ActiveResult:
         """Every rented number matching, in the largest pages Sinch allows (the CLI's table)."""
         query = ActiveQuery(region=region, type=type)
-        streamed = [number async for number in self.active_stream(region, type)]
+        streamed = [n async for n in self.active_stream(region, type, on_page=on_page)]
         # The types are walked at once; the table lists them in Sinch's order, by number.
         numbers = tuple(sorted(streamed, key=lambda n: n.phone_number))
         return ActiveResult(
@@ -162,6 +183,7 @@ class NumbersService:
         type: NumberType | None = None,
         *,
         budget: float | None = SUMMARY_BUDGET,
+        on_page: PageSeen | None = None,
     ) -> ActiveSummary:
         """Counts and monthly cost of the rented numbers matching, from a streaming walk.
 
@@ -173,14 +195,16 @@ class NumbersService:
         query = ActiveQuery(region=region, type=type)
         validate_active_query(query)
         if self._active_cache is None:
-            return await self._summarise(query, budget)
+            return await self._summarise(query, budget, on_page)
         key = ("active_summary", region, type, budget)
         summary, age = await self._active_cache.get_or_fetch(
-            key, lambda: self._summarise(query, budget)
+            key, lambda: self._summarise(query, budget, on_page)
         )
         return summary if age is None else replace(summary, cache_age=age)
 
-    async def _summarise(self, query: ActiveQuery, budget: float | None) -> ActiveSummary:
+    async def _summarise(
+        self, query: ActiveQuery, budget: float | None, on_page: PageSeen | None
+    ) -> ActiveSummary:
         builder = SummaryBuilder()
         deadline = None if budget is None else self._clock.now() + budget
         # One walk per type, concurrently: Sinch's docs mark `type` required on activeNumbers
@@ -189,7 +213,9 @@ class NumbersService:
         try:
             async with asyncio.TaskGroup() as group:
                 for number_type in _types(query.type):
-                    group.create_task(self._walk(builder, query.region, number_type, deadline))
+                    group.create_task(
+                        self._walk(builder, query.region, number_type, deadline, on_page)
+                    )
         except BaseExceptionGroup as failed:
             # One walk failed (the others were cancelled): its error is the answer, unwrapped
             # so callers see the SinchError they handle.
@@ -202,6 +228,7 @@ class NumbersService:
         region: str | None,
         type: NumberType,
         deadline: float | None,
+        on_page: PageSeen | None,
     ) -> None:
         pages = self._client.active_pages(region_code=region, type=type)
         first = True
@@ -220,6 +247,8 @@ class NumbersService:
                 if page is None:
                     return
                 builder.pages += 1
+                if on_page is not None:
+                    on_page(page, first)
                 if first:
                     builder.add_total(page.total_size)
                     first = False
@@ -229,7 +258,11 @@ class NumbersService:
             await pages.aclose()
 
     async def active_stream(
-        self, region: str | None = None, type: NumberType | None = None
+        self,
+        region: str | None = None,
+        type: NumberType | None = None,
+        *,
+        on_page: PageSeen | None = None,
     ) -> AsyncIterator[ActiveNumber]:
         """Every rented number matching, page by page as Sinch sends them (for CSV export).
 
@@ -242,6 +275,7 @@ class NumbersService:
         pending: dict[asyncio.Future[ActiveNumbersPage], NumberType] = {
             asyncio.ensure_future(anext(walk)): t for t, walk in walks.items()
         }
+        started: set[NumberType] = set()
         try:
             while pending:
                 done, _ = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
@@ -252,6 +286,9 @@ class NumbersService:
                     except StopAsyncIteration:
                         continue
                     pending[asyncio.ensure_future(anext(walks[number_type]))] = number_type
+                    if on_page is not None:
+                        on_page(page, number_type not in started)
+                    started.add(number_type)
                     for number in page.active_numbers:
                         yield number
         finally:

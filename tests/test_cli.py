@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
+import re
 import select
+import shlex
 import signal
 import socket
 import subprocess
@@ -66,12 +69,18 @@ def test_bad_input_exits_2_with_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("numbers-bot:")
     assert "\n" not in err
+    # What was wrong, then where the grammar is: not the whole usage appended.
+    assert err.endswith(" See `numbers-bot search help`.")
+    assert "Usage:" not in err
+    assert len(err) < 160
 
 
 def test_hints_speak_the_cli_grammar(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["search", "Swedn", "--sandbox"]) == 2
     err = capsys.readouterr().err
     assert "Did you mean `SE`" in err
+    assert main(["search", "sms", "--sandbox"]) == 2  # "Which region? … e.g. `/numbers US…`"
+    err = capsys.readouterr().err
     assert "numbers-bot search US LOCAL" in err
     assert "/numbers" not in err
 
@@ -233,3 +242,71 @@ def test_a_standalone_sandbox_prints_what_to_set_and_its_results_say_sandbox(
         assert proc.stderr is not None
         proc.stderr.close()
     assert code == 0
+
+
+def test_an_empty_search_says_when_the_region_has_no_such_type(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["search", "us", "mobile", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "Sinch offers no MOBILE numbers in United States (US)."
+        " Try numbers-bot search US LOCAL or numbers-bot search US TOLL_FREE."
+    ) in out
+    assert "none matched" not in out
+    assert main(["search", "georgia", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    assert "Sinch offers no numbers in Georgia (GE); `numbers-bot regions` lists where" in out
+    assert main(["search", "US", "LOCAL", "999", "--sandbox"]) == 0  # offered: filters advice
+    assert "none matched. Try fewer filters" in capsys.readouterr().out
+
+
+def test_namesakes_are_listed_apart_not_with_commas(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "austin", "--sandbox"]) == 0
+    out = capsys.readouterr().out
+    # A ", " between them would read like the `,ST` of `in:austin,mn`.
+    assert "Not this one? numbers-bot search US in:austin,mn · numbers-bot search US in:" in out
+
+
+def test_search_help_describes_the_cli_and_every_example_in_it_runs(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import _parser, _query
+
+    assert main(["search", "help"]) == 0
+    text = capsys.readouterr().out
+    assert "this message" not in text
+    assert "`--summary` counts them" in text  # `active` lists; --summary summarises
+    examples = re.findall(r"`(numbers-bot [^`]*)`", text)
+    assert len(examples) > 15
+    checked = 0
+    for example in examples:
+        words = shlex.split(example)[1:]
+        placeholders = {"REGION", "PLACE", "COMMAND"}
+        if words == ["--help"] or any(w in placeholders or "[" in w for w in words):
+            continue  # `--help` exits; REGION, PLACE, [TYPE] are placeholders
+        args = _parser().parse_args(words)  # a real subcommand with valid options
+        if args.command in ("search", "regions", "active"):
+            _query(args.command, args.words)  # and words its grammar takes
+        checked += 1
+    assert checked >= 12
+
+
+def test_help_and_subcommand_help_describe_every_option() -> None:
+    from bot.cli import _parser
+
+    parser = _parser()
+    assert "numbers-bot search help" in (parser.epilog or "")
+    subparsers = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    for name, sub in subparsers.choices.items():
+        assert sub.description, name
+        for action in sub._actions:
+            assert action.help, (name, action.dest)
+
+
+def test_an_empty_search_is_not_help(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "", "--sandbox"]) == 2
+    assert main(["search", "--sandbox"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == err[1]
+    assert err[0].startswith("numbers-bot: Give a region or a place")

@@ -40,7 +40,9 @@ def test_show_prints_a_rented_number_and_exits_1_for_one_not_rented(
     assert "Next charge:" in out
     assert "Monthly: USD" in out
     assert main(["show", FOR_RENT.phone_number, "--sandbox"]) == 1
-    assert "does not rent" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "does not rent" in captured.err  # not a result: stdout stays empty
+    assert "does not rent" not in captured.out
 
 
 def test_rent_needs_rent_enabled(capsys: pytest.CaptureFixture[str]) -> None:
@@ -74,7 +76,9 @@ def test_rent_respects_the_price_ceiling(
     monkeypatch.setenv("RENT_ENABLED", "true")
     monkeypatch.setenv("RENT_MAX_MONTHLY_PRICE", "0.50")
     assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 2
-    assert "above the limit of 0.50" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "above the limit of USD 0.50" in captured.err
+    assert "Not rented" not in captured.out
 
 
 def test_on_a_terminal_rent_asks_and_no_means_nothing_changes(
@@ -90,7 +94,9 @@ def test_on_a_terminal_rent_asks_and_no_means_nothing_changes(
 
     monkeypatch.setattr(cli_numbers, "terminal_ask", decline)
     assert main(["rent", FOR_RENT.phone_number, "--sandbox"]) == 1
-    assert "Nothing was changed" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "Nothing was changed" in captured.err
+    assert "Nothing was changed" not in captured.out
     assert "Monthly: USD" in questions[0]
     assert "+1 206-555-0" in questions[0]
 
@@ -112,3 +118,38 @@ def test_a_bad_number_exits_2_in_cli_words(capsys: pytest.CaptureFixture[str]) -
     err = capsys.readouterr().err
     assert "numbers-bot show +12065550100" in err
     assert "Traceback" not in err
+
+
+def test_a_national_number_is_echoed_as_typed(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["show", "(206) 555-0102", "--sandbox"]) == 2
+    err = capsys.readouterr().err
+    assert "`(206) 555-0102` is not a phone number in international form" in err
+
+
+def test_renting_a_number_never_on_offer_does_not_say_it_once_was(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    never = "+12025550188"
+    assert all(o.phone_number != never for o in CATALOG.offers)
+    assert main(["rent", never, "--sandbox", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "Not rented: Sinch does not offer +1 202-555-0188 for rent" in err
+    assert "any more" not in err
+
+
+def test_sandbox_results_say_sandbox_and_json_is_indented_like_search(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert main(["show", RENTED.phone_number, "--sandbox"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA: fictional numbers")
+    assert main(["show", RENTED.phone_number, "--sandbox", "--json"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith('{\n  "sandbox": true,\n')  # indented, as `search --json` is
+    assert json.loads(out)["rented"] is True
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA")
+    # Each run has its own in-process sandbox: release one the sandbox rents from the start.
+    assert main(["release", RENTED.phone_number, "--sandbox", "--yes"]) == 0
+    assert capsys.readouterr().out.startswith("SANDBOX DATA")

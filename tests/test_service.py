@@ -261,3 +261,52 @@ async def test_cancelling_one_of_two_identical_searches_leaves_the_other_its_ans
         await tasks[cancelled]
     assert router["available"].call_count == 1
     await http.aclose()
+
+
+REGIONS = f"{BASE}/v1/projects/p1/availableRegions"
+
+
+async def test_an_empty_search_says_what_the_region_offers_from_the_regions_list(
+    fake_clock: FakeClock,
+) -> None:
+    router = respx.Router(assert_all_mocked=True)
+    router.get(PATH).respond(json={"availableNumbers": []})
+    regions = router.get(REGIONS).respond(
+        json={"availableRegions": [{"regionCode": "US", "types": ["LOCAL", "TOLL_FREE"]}]}
+    )
+    service, _, http = make_service(router, fake_clock)
+    async with http:
+        mobile = await service.search(SearchQuery(region="US", type=NumberType.MOBILE))
+        local = await service.search(SearchQuery(region="US", type=NumberType.LOCAL))
+        georgia = await service.search(SearchQuery(region="GE"))
+    assert mobile.region_types == ("LOCAL", "TOLL_FREE")
+    assert mobile.type_not_offered
+    assert not local.type_not_offered  # offered, just none matched: the filters' advice stands
+    assert georgia.region_types == ()  # not in the list at all
+    assert georgia.type_not_offered
+    assert regions.call_count == 3
+
+
+async def test_a_search_that_found_numbers_does_not_ask_for_regions(
+    router: respx.Router, fake_clock: FakeClock
+) -> None:
+    regions = router.get(REGIONS).respond(json={"availableRegions": []})
+    service, _, http = make_service(router, fake_clock)
+    async with http:
+        result = await service.search(SearchQuery(region="US", type=NumberType.MOBILE))
+    assert result.region_types is None
+    assert not regions.called
+
+
+async def test_a_failed_regions_lookup_leaves_the_empty_result_as_it_was(
+    fake_clock: FakeClock,
+) -> None:
+    router = respx.Router(assert_all_mocked=True)
+    router.get(PATH).respond(json={"availableNumbers": []})
+    router.get(REGIONS).respond(status_code=400, json={"error": {"message": "no"}})
+    service, _, http = make_service(router, fake_clock)
+    async with http:
+        result = await service.search(SearchQuery(region="US", type=NumberType.MOBILE))
+    assert result.numbers == ()
+    assert result.region_types is None
+    assert not result.type_not_offered

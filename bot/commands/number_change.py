@@ -60,7 +60,8 @@ def parse_e164(text: str, *, usage: str | None = None) -> str:
     raw = link.group(1) if link else text
     compact = _DIAL_CHARS.sub("", raw.replace("&lt;", "").replace("&gt;", ""))
     if not compact.startswith("+") or not compact[1:].isdigit() or not compact[1:].isascii():
-        shown = compact[:30].replace("`", "'")
+        # What was typed (`(206) 555-0102`), not the digits left after removing its spaces.
+        shown = "".join(c for c in raw.strip()[:30] if c.isprintable()).replace("`", "'")
         raise CommandError(
             f"`{shown}` is not a phone number in international form (`+` and digits).",
             usage=usage,

@@ -50,25 +50,28 @@ _REGIONS_USAGE = f"`{COMMAND} regions [TYPE]`, e.g. `{COMMAND} regions MOBILE`"
 _ACTIVE_USAGE = f"`{COMMAND} active [REGION] [TYPE]`, e.g. `{COMMAND} active US LOCAL`"
 _HELP_USAGE = f"`{COMMAND} help`"
 
+# The search grammar: Slack's help, and the CLI's `numbers-bot search help` in its own words.
+SEARCH_HELP_LINES = (
+    f"`{COMMAND} REGION [TYPE] [filters]`: numbers you can rent",
+    "  • REGION: ISO code or country name: `US`, `GB` (or `UK`), `SE`, `sweden`, `united states`",
+    "  • TYPE: `LOCAL` (default), `MOBILE` or `TOLL_FREE`",
+    "  • filters: `sms`, `voice`, one pattern (`206` = starts with 206 after the country"
+    f" code, `contains:555`, `ends:00`) and `limit:N` (1–{MAX_LIMIT},"
+    f" default {DEFAULT_LIMIT})",
+    f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
+    f"`{COMMAND} PLACE [TYPE] [filters]`: numbers in a city, state or near a number",
+    f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} US in:portland,me`"
+    " (`,ST` picks among same-named places)",
+    f"  • `{COMMAND} US texas` or `US TX`, `{COMMAND} CA ontario`: a state's area codes",
+    f"  • `{COMMAND} near:+12065550123`: same exchange first, then the area code",
+    "  • prefixes as dialled at home work too: `US 1206`, `GB 020`, `SE 08`, `+1206`",
+    f"  • `{COMMAND} US contains:PIZZA`: letters are keypad digits (74992)",
+    "  • `nodocs` hides numbers needing documents, `max:2.50` caps the monthly price,"
+    " `sort:price` puts the cheapest first",
+)
 USAGE = "\n".join(
     [
-        f"`{COMMAND} REGION [TYPE] [filters]`: numbers you can rent",
-        "  • REGION: ISO code or country name: `US`, `GB` (or `UK`), `SE`, `sweden`,"
-        " `united states`",
-        "  • TYPE: `LOCAL` (default), `MOBILE` or `TOLL_FREE`",
-        "  • filters: `sms`, `voice`, one pattern (`206` = starts with 206 after the country"
-        f" code, `contains:555`, `ends:00`) and `limit:N` (1–{MAX_LIMIT},"
-        f" default {DEFAULT_LIMIT})",
-        f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
-        f"`{COMMAND} PLACE [TYPE] [filters]`: numbers in a city, state or near a number",
-        f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} US in:portland,me`"
-        " (`,ST` picks among same-named places)",
-        f"  • `{COMMAND} US texas` or `US TX`, `{COMMAND} CA ontario`: a state's area codes",
-        f"  • `{COMMAND} near:+12065550123`: same exchange first, then the area code",
-        "  • prefixes as dialled at home work too: `US 1206`, `GB 020`, `SE 08`, `+1206`",
-        f"  • `{COMMAND} US contains:PIZZA`: letters are keypad digits (74992)",
-        "  • `nodocs` hides numbers needing documents, `max:2.50` caps the monthly price,"
-        " `sort:price` puts the cheapest first",
+        *SEARCH_HELP_LINES,
         f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
         f"`{COMMAND} active [TYPE]`: what this project rents, summarised; add REGION to list them",
         *NUMBER_USAGE_LINES,
@@ -150,6 +153,7 @@ _ASCII_DIGITS = re.compile(r"[0-9]+")
 _IN_QUALIFIER = re.compile(r"(?i)\b(in[:=][^\s,:]+(?:\s+[^\s,:]+)*?)\s*,\s*([a-z]{2})(?=[\s,]|$)")
 # A word that may be part of a place name: letters, with inner apostrophes, dots or hyphens.
 _PLACE_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['.-])*")
+_SIGNED_DIGITS = re.compile(r"-+[0-9][0-9.-]*")
 _PRICE = re.compile(r"[0-9]{1,6}(?:\.[0-9]{1,4})?")
 
 
@@ -252,6 +256,13 @@ def _tokenize(text: str) -> list[str]:
     )
     tokens = []
     for raw in _SEPARATORS.split(text):
+        if _SIGNED_DIGITS.fullmatch(raw):
+            # Stripping the "-" would search for the digits as a prefix: say so instead.
+            raise CommandError(
+                f"`{display_word(raw)}`: a number pattern has no minus sign. Give the digits,"
+                " e.g. `206` (starts with), `contains:555` or `ends:00`.",
+                usage=usage_for(SearchQuery),
+            )
         # Keep a trailing ':' ("contains: 555") and a leading '+' ("+1206").
         token = raw.lstrip(_EDGE_PUNCTUATION).rstrip(_EDGE_PUNCTUATION.replace(":", ""))
         if token:
@@ -365,7 +376,7 @@ def _scan(words: _Words, kind: Kind) -> _Facts:
             last_place_word = i
             i += 1
             continue
-        raise _unknown_word(words, i, kind)
+        raise _unknown_word(words, i, kind, region_given=bool(facts.regions))
     return facts
 
 
@@ -436,11 +447,15 @@ def _key_value(facts: _Facts, key: str, value: str, usage: str) -> None:
     raise CommandError(hint, usage=usage)
 
 
+def _got(value: str) -> str:
+    """What a filter was given, for its hint: `max:` alone got nothing, not a `?`."""
+    return f"got `{display_word(value)}`" if value else "nothing after it"
+
+
 def _parse_limit(value: str, usage: str) -> int:
     if not _ASCII_DIGITS.fullmatch(value):
         raise CommandError(
-            f"`limit:` takes a number from 1 to {MAX_LIMIT}, e.g. `limit:5`"
-            f" (got `{display_word(value)}`).",
+            f"`limit:` takes a number from 1 to {MAX_LIMIT}, e.g. `limit:5` ({_got(value)}).",
             usage=usage,
         )
     # Cut before int(): a thousand-digit number is just "too big".
@@ -456,7 +471,7 @@ def _parse_limit(value: str, usage: str) -> int:
 def _parse_price(value: str, usage: str) -> Decimal:
     if not _PRICE.fullmatch(value):
         raise CommandError(
-            f"`max:` takes a monthly price such as `max:2.50` (got `{display_word(value)}`).",
+            f"`max:` takes a monthly price such as `max:2.50` ({_got(value)}).",
             usage=usage,
         )
     try:
@@ -483,7 +498,9 @@ def _region(facts: _Facts, words: _Words, start: int) -> int:
     return 0
 
 
-def _unknown_word(words: _Words, start: int, kind: Kind) -> CommandError:
+def _unknown_word(
+    words: _Words, start: int, kind: Kind, *, region_given: bool = False
+) -> CommandError:
     token = words.lower[start]
     shown = words.shown(start)
     usage = usage_for(kind)
@@ -500,6 +517,10 @@ def _unknown_word(words: _Words, start: int, kind: Kind) -> CommandError:
             meant = _TYPE_WORDS[word].value
             return CommandError(f"{unknown_type} (did you mean `{meant}`?).", usage=usage)
         return CommandError(f"I didn't understand `{shown}`. Did you mean `{word}`?", usage=usage)
+    if kind is RegionsQuery or (kind is ActiveQuery and region_given):
+        # Only a type can go here (`regions FAX`, `active US FAX`), as after a search's region:
+        # a region that merely looks alike (FAX: Åland's AX) would be far-fetched.
+        return CommandError(f"{unknown_type}.", usage=usage)
     suggestions = _region_suggestions(words.lower, start)
     if suggestions:
         return CommandError(

@@ -71,8 +71,15 @@ class ActiveSmsConfiguration(SmsConfiguration):
     scheduled_provisioning: ScheduledProvisioning | None = None
 
 
+class ScheduledVoiceProvisioning(ScheduledProvisioning):
+    # A pending voice switch may change the type too (RTC to EST), with its trunk or service.
+    type: str | None = None
+    trunk_id: str | None = None
+    service_id: str | None = None
+
+
 class ActiveVoiceConfiguration(VoiceConfiguration):
-    scheduled_voice_provisioning: ScheduledProvisioning | None = None
+    scheduled_voice_provisioning: ScheduledVoiceProvisioning | None = None
 
 
 class ActiveNumber(_Wire):

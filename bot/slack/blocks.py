@@ -234,7 +234,11 @@ def _number_line(phone: str, pattern: NumberPattern | None = None) -> str:
 
 
 def _sandbox_note() -> str:
-    return ":test_tube: Sandbox data — fictional numbers, not rentable."
+    # Rent buttons work in the sandbox: they rent its fictional numbers, never real ones.
+    return (
+        ":test_tube: Sandbox data — fictional numbers; renting one changes only the sandbox,"
+        " not a Sinch account."
+    )
 
 
 # --- searches ---------------------------------------------------------------------------
@@ -273,7 +277,7 @@ def render_search(
         blocks.append(_context(*about))
     shown = result.shown
     if not shown:
-        blocks.append(_section(_empty_search_text(query)))
+        blocks.append(_section(_empty_search_text(result)))
         if result.cache_age is not None:
             blocks.append(_context(*_cache_note(result)))
         return _message(f"No available {type_name} numbers in {place} match.", blocks)
@@ -409,8 +413,16 @@ def _cache_note(result: SearchResult) -> list[str]:
     return [f"(cached, {max(0, round(age))} s old)"]
 
 
-def _empty_search_text(query: SearchQuery) -> str:
+def _empty_search_text(result: SearchResult) -> str:
+    query = result.query
     type_name, place = _TYPE_NAMES[query.type], escape(region_name(query.region))
+    if result.type_not_offered:
+        # From Sinch's regions list: no filter would help, so none is suggested.
+        region = _user(query.region, 8)
+        offered = [f"`{COMMAND} {region} {_user(t, 20)}`" for t in result.region_types or ()]
+        if not offered:
+            return f"Sinch offers no numbers in {place}; `{COMMAND} regions` lists where it does."
+        return f"Sinch offers no {type_name} numbers in {place}. Try {' or '.join(offered)}."
     if query.place is not None:
         place = f"{_user(query.place.label, 100)} ({place})"
     lines = [f"No {type_name} numbers in {place} match {_command(query)} right now. Try:"]

@@ -151,6 +151,10 @@ ERRORS: list[tuple[str, list[str]]] = [
     ("active US SE", ["one region at a time"]),
     ("US LOCAL ../etc/passwd", ["didn't understand"]),
     ("US LOCAL a&b=c%20#x", ["didn't understand"]),
+    ("US max:", ["`max:` takes a monthly price", "(nothing after it)"]),
+    ("US limit:", ["(nothing after it)"]),
+    ("US LOCAL -5", ["`-5`: a number pattern has no minus sign"]),
+    ("US LOCAL --206", ["no minus sign"]),
     ("x" * (MAX_TEXT_LENGTH + 1), ["too long"]),
     ("US " * 2000, ["too long"]),
 ]
@@ -262,3 +266,21 @@ def test_there_are_valid_searches_to_check() -> None:
 @pytest.mark.parametrize("query", VALID_SEARCHES, ids=format_query)
 def test_validate_search_query_accepts_valid_queries(query: SearchQuery) -> None:
     validate_search_query(query)  # raises CommandError on a query it refuses
+
+
+@pytest.mark.parametrize(
+    "text", ["active US FAX", "regions FAX", "active SE pager", "regions swedn"]
+)
+def test_where_only_a_type_can_go_no_region_is_suggested(text: str) -> None:
+    # `FAX` is not Åland's `AX`: after a region (or in `regions`), only a type fits there.
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    hint = caught.value.hint
+    assert "unknown type, use LOCAL, MOBILE or TOLL_FREE" in hint
+    assert "Did you mean" not in hint
+
+
+def test_a_region_typo_in_active_still_gets_its_region() -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command("active swedn")
+    assert "Did you mean `SE` (Sweden)" in caught.value.hint

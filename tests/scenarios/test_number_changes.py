@@ -214,7 +214,7 @@ async def test_price_ceiling_hides_the_button_and_refuses_the_rent(
     results = await ask(bot, "US LOCAL")
     assert "numbers_rent" not in text_of(results)
     refusal = await ask(bot, f"rent {NUMBER}")
-    assert "above the limit of 0.50" in text_of(refusal)
+    assert "above the limit of USD 0.50" in text_of(refusal)
     assert "RENT_MAX_MONTHLY_PRICE" in text_of(refusal)
     assert not sinch.rent.called
 
@@ -233,7 +233,7 @@ async def test_price_is_read_again_when_the_click_arrives(
     await click(
         bot, "numbers_rent", button(results, "numbers_rent", number="+12065550102")["value"], "s"
     )
-    assert "above the limit of 5" in text_of(await next_message(bot, 2))
+    assert "above the limit of USD 5.00" in text_of(await next_message(bot, 2))
     assert not sinch.rent.called
 
 

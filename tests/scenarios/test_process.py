@@ -198,3 +198,31 @@ async def test_refused_socket_mode_token_still_serves_health_and_stops_on_sigter
         assert "xapp-1-refused" not in logged
     finally:
         await stop(bot)
+
+
+@pytest.mark.parametrize("args", [["-m", "bot"], ["-m", "bot.cli", "serve", "--sandbox"]])
+async def test_ctrl_c_drains_and_exits_130_without_a_traceback(
+    slack: SlackStub, args: list[str]
+) -> None:
+    port = free_port()
+    env = {
+        "SINCH_SANDBOX": "true",
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url,
+    }
+    bot = await start(args, env, port)
+    try:
+        async with httpx.AsyncClient() as client:
+            await bot.wait_ready(client)
+        bot.proc.send_signal(signal.SIGINT)  # what Ctrl-C in a terminal sends
+        async with asyncio.timeout(15):
+            _, stderr = await bot.proc.communicate()
+    finally:
+        await stop(bot)
+    logged = stderr.decode()
+    assert bot.proc.returncode == 130  # 128 + SIGINT, as `numbers-bot serve` always did
+    assert "Traceback" not in logged
+    assert "KeyboardInterrupt" not in logged
+    # One INFO line says where the app listens.
+    assert f'"message": "listening on http://0.0.0.0:{port}"' in logged

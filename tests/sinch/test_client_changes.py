@@ -19,7 +19,7 @@ from bot.errors import (
 )
 from bot.number_change_text import active_lines
 from bot.sinch.client import SinchClient
-from bot.sinch.models import RentRequest, SmsConfiguration, VoiceConfiguration
+from bot.sinch.models import ActiveNumber, RentRequest, SmsConfiguration, VoiceConfiguration
 from tests.fakes import FakeClock
 
 BASE_URL = "https://numbers.test"
@@ -94,7 +94,7 @@ async def test_rent_posts_the_configuration_once_and_parses_the_active_number(
     # Right after a rent the requested configuration waits in scheduled*Provisioning.
     lines = "\n".join(active_lines(active))
     assert "SMS service plan: none (pending: SpaceMonkeySquadron, WAITING)" in lines
-    assert "Voice: RTC, app none (pending: app-1, WAITING)" in lines
+    assert "Voice: RTC, app none (pending: app app-1, WAITING)" in lines
 
 
 @pytest.mark.parametrize(
@@ -158,3 +158,32 @@ async def test_404_is_not_found_and_an_invalid_number_never_reaches_sinch(
     for bad in ("12065550100", "+1/../x", "+1206555010a", ""):
         with pytest.raises(ValueError, match=r"E\.164"):
             await client.rent_number(bad, RentRequest())
+
+
+@pytest.mark.parametrize(
+    ("voice", "shown"),
+    [
+        ({"type": "EST", "trunkId": "trunk-7"}, "Voice: EST, trunk trunk-7"),
+        ({"type": "FAX", "serviceId": "fax-3"}, "Voice: FAX, service fax-3"),
+        ({"type": "EST"}, "Voice: EST, trunk none"),
+        (
+            {
+                "type": "RTC",
+                "appId": "app-1",
+                "scheduledVoiceProvisioning": {
+                    "type": "EST",
+                    "trunkId": "trunk-9",
+                    "status": "WAITING",
+                },
+            },
+            "Voice: RTC, app app-1 (pending: EST trunk trunk-9, WAITING)",
+        ),
+    ],
+)
+def test_show_names_the_trunk_or_fax_service_and_a_pending_switch(
+    voice: dict[str, object], shown: str
+) -> None:
+    active = ActiveNumber.model_validate(
+        {"phoneNumber": NUMBER, "type": "LOCAL", "voiceConfiguration": voice}
+    )
+    assert shown in active_lines(active)

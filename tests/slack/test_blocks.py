@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -241,6 +242,9 @@ def test_sandbox_note() -> None:
     message = render_search(search_result(), sandbox=True)
     assert_valid_message(message)
     assert "Sandbox data — fictional numbers" in all_text(message)
+    # Rent buttons work in the sandbox: the note says what renting there does.
+    assert "renting one changes only the sandbox" in all_text(message)
+    assert "not rentable" not in all_text(message)
     assert "Sandbox" not in all_text(render_search(search_result()))
 
 
@@ -683,3 +687,20 @@ def test_escape() -> None:
 def test_clip(text: str, limit: int, expected: str) -> None:
     assert clip(text, limit) == expected
     assert len(clip(text, limit)) <= limit
+
+
+def test_an_empty_search_in_a_region_without_that_type_says_so() -> None:
+    query = SearchQuery(region="US", type=NumberType.MOBILE)
+    empty = dataclasses.replace(search_result(query, 0), region_types=("LOCAL", "TOLL_FREE"))
+    text = all_text(render_search(empty))
+    assert "Sinch offers no mobile numbers in United States." in text
+    assert "`/numbers US LOCAL` or `/numbers US TOLL_FREE`" in text
+    assert "another type" not in text  # no filter advice: no filter would help
+    nowhere = dataclasses.replace(search_result(SearchQuery(region="GE"), 0), region_types=())
+    assert "Sinch offers no numbers in Georgia; `/numbers regions`" in all_text(
+        render_search(nowhere)
+    )
+    offered = dataclasses.replace(
+        search_result(SearchQuery(region="US"), 0), region_types=("LOCAL",)
+    )
+    assert "another type" in all_text(render_search(offered))  # offered, just none matched
