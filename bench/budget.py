@@ -37,6 +37,9 @@ def evaluate(report: BenchReport) -> list[BudgetRow]:
     c1 = _pass(proxied, "c1")
     load = _pass(proxied, "load")
     naive_load = _pass(naive, "load")
+    floor = report.modes.get("floor")
+    floor_c1 = _pass(floor, "c1")
+    floor_load = _pass(floor, "load")
 
     rows = [
         _row("overhead p50 at C=1", c1.overhead.p50 if c1 else None, 5.0, "ms", judged=timed),
@@ -56,6 +59,31 @@ def evaluate(report: BenchReport) -> list[BudgetRow]:
                 naive_load.cpu_ms_per_command if naive_load else None,
             ),
             0.6,
+            "×",
+            judged=timed,
+        ),
+        # Against the floor (bench.floor_server): what the framework, features and guards cost.
+        _row(
+            f"server CPU per command at C={c} vs floor",
+            _ratio(
+                load.cpu_ms_per_command if load else None,
+                floor_load.cpu_ms_per_command if floor_load else None,
+            ),
+            1.6,
+            "×",
+            judged=timed,
+        ),
+        _row(
+            "overhead p50 at C=1 over floor",
+            c1.overhead.p50 - floor_c1.overhead.p50 if c1 and floor_c1 else None,
+            1.5,
+            "ms",
+            judged=timed,
+        ),
+        _row(
+            f"end-to-end p99 at C={c} vs floor",
+            _ratio(load.e2e.p99 if load else None, floor_load.e2e.p99 if floor_load else None),
+            1.15,
             "×",
             judged=timed,
         ),

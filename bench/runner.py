@@ -28,7 +28,7 @@ from bench.stack import Mode, Sandbox, Server, start_sandbox, start_server
 from bench.stats import Summary, summarize
 from bot.domain import SEARCH_FETCH_SIZE
 
-MODES: tuple[Mode, ...] = ("proxied", "naive")
+MODES: tuple[Mode, ...] = ("floor", "proxied", "naive")
 _MAX_ERROR_EXAMPLES = 5
 _DIRECT_PROBES = 20
 

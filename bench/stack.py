@@ -13,10 +13,11 @@ import aiohttp
 from bench.processes import ManagedProcess, ProcessFailed, child_env, free_port, wait_until_ok
 from bot.sandbox.state import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID
 
-Mode = Literal["proxied", "naive"]
+Mode = Literal["floor", "proxied", "naive"]
 
 # The real path is exactly the Procfile's `web: python -m bot`.
 SERVER_ARGS: dict[Mode, tuple[str, ...]] = {
+    "floor": ("-m", "bench.floor_server"),
     "proxied": ("-m", "bot"),
     "naive": ("-m", "bench.naive_server"),
 }
