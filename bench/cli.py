@@ -114,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="record each load pass with py-spy into DIR (collapsed stacks; skews timings)",
     )
+    parser.add_argument(
+        "--cprofile",
+        type=Path,
+        metavar="DIR",
+        help="run each server under cProfile, stats to DIR/<mode>.prof (python -m bench.stages "
+        "DIR/proxied.prof prints the command path's stages; skews timings)",
+    )
     return parser
 
 
@@ -142,6 +149,7 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         smoke=args.smoke,
         text=args.text,
         profile_dir=args.profile,
+        cprofile_dir=args.cprofile,
     )
 
 

@@ -69,6 +69,7 @@ def to_json(report: BenchReport, rows: Sequence[BudgetRow], argv: Sequence[str])
     options = asdict(report.options)
     options["modes"] = list(report.options.modes)
     options["profile_dir"] = str(report.options.profile_dir or "") or None
+    options["cprofile_dir"] = str(report.options.cprofile_dir or "") or None
     options["ramp_ms"] = report.options.ramp_seconds * 1000
     return {
         "schema": SCHEMA_VERSION,
