@@ -103,7 +103,9 @@ def _within(stats: dict, fn: _Fn, parents: Sequence[_Fn]) -> float:  # type: ign
 
 def stage_times(path: str) -> tuple[int, list[StageTime]]:
     stats = pstats.Stats(path).stats  # type: ignore[attr-defined]
-    commands = _top_level(stats, _HANDLE)[1] or 1
+    commands = _top_level(stats, _HANDLE)[1]
+    if not commands:
+        raise ValueError(f"{path}: no /slack/events request of the bot's (bot.slack.inbound)")
     busy = _top_level(stats, _LOOP)[0] - _top_level(stats, _IDLE)[0]
     rows = []
     accounted = 0.0
@@ -134,7 +136,10 @@ def stage_times(path: str) -> tuple[int, list[StageTime]]:
 
 
 def render(path: str) -> str:
-    commands, rows = stage_times(path)
+    try:
+        commands, rows = stage_times(path)
+    except ValueError as exc:
+        return str(exc)
     width = max(len(r.name) for r in rows)
     lines = [
         f"{path}: {commands} commands",
