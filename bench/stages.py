@@ -38,6 +38,7 @@ _RENDER = ("bot/slack/listeners.py", "_render")
 _FINISH = ("bot/slack/listeners.py", "finish")
 _SEND = ("bot/slack/delivery.py", "send")
 _DUMPS = ("json/__init__.py", "dumps")
+_ENCODE = ("bot/slack/delivery.py", "encode_message")
 _PHONE = ("bot/phone.py", "")
 
 STAGES = (
@@ -51,8 +52,8 @@ STAGES = (
     Stage("pydantic parse of 30 numbers", (_PYDANTIC,)),
     Stage("Block Kit render", (_RENDER,), (_PHONE,)),
     Stage("phone formatting and locality (cache misses)", (_PHONE,)),
-    Stage("JSON encode of the reply", (_DUMPS,)),
-    Stage("response_url POST (aiohttp)", (_SEND,), (_DUMPS,)),
+    Stage("JSON encode (the reply, dedup keys, log lines)", (_DUMPS, _ENCODE)),
+    Stage("response_url POST (aiohttp)", (_SEND,), (_DUMPS, _ENCODE)),
     Stage("audit line and metrics", (_FINISH,)),
 )
 _LOOP = ("asyncio/base_events.py", "_run_once")
