@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         prog="python -m bench",
         description=(
             "Load-test the real web process (python -m bot) against the built-in Sinch sandbox "
-            "with injected upstream latency; compare with a token-per-command (naive) server."
+            "with injected upstream latency; compare with a no-framework floor server and a "
+            "token-per-command (naive) server."
         ),
     )
     parser.add_argument("--commands", type=_positive, help="commands in the load pass (500)")
@@ -92,9 +93,16 @@ def _parser() -> argparse.ArgumentParser:
         "default: both, side by side)",
     )
     parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also run the no-framework floor server (bench.floor_server) first, for the "
+        "bot/floor ratios (default: on)",
+    )
+    parser.add_argument(
         "--smoke",
         action="store_true",
-        help="a quick correctness run: 20 commands at C=5, 5 at C=1, both modes, no timing verdict",
+        help="a quick correctness run: 20 commands at C=5, 5 at C=1, every mode, no timing verdict",
     )
     parser.add_argument(
         "--text", default="US LOCAL", help="the /numbers text, a search with results (US LOCAL)"
@@ -106,6 +114,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="record each load pass with py-spy into DIR (collapsed stacks; skews timings)",
     )
+    parser.add_argument(
+        "--cprofile",
+        type=Path,
+        metavar="DIR",
+        help="run each server under cProfile, stats to DIR/<mode>.prof (python -m bench.stages "
+        "DIR/proxied.prof prints the command path's stages; skews timings)",
+    )
     return parser
 
 
@@ -115,9 +130,11 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         name: value[preset] if getattr(args, name) is None else getattr(args, name)
         for name, value in _PRESETS.items()
     }
-    modes: tuple[Mode, ...] = MODES
+    modes: tuple[Mode, ...] = tuple(mode for mode in MODES if mode != "floor")
     if args.naive is not None:
         modes = ("naive",) if args.naive else ("proxied",)
+    if args.floor:
+        modes = ("floor", *modes)
     return BenchOptions(
         commands=chosen["commands"],
         concurrency=chosen["concurrency"],
@@ -132,6 +149,7 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         smoke=args.smoke,
         text=args.text,
         profile_dir=args.profile,
+        cprofile_dir=args.cprofile,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from bench.budget import BudgetRow
 from bench.runner import BenchReport, ModeResult, PassResult
+from bench.stack import Mode
 from bench.stats import Summary
 
 SCHEMA_VERSION = 1
@@ -28,15 +29,13 @@ def render_text(report: BenchReport, rows: Sequence[BudgetRow]) -> str:
         f"{report.machine.get('cpus')} CPUs, {report.duration_seconds:.0f} s"
     )
     header = ["", *(m.mode for m in modes)]
-    both = len(modes) == 2
-    if both:
-        header.append(f"{modes[0].mode}/{modes[1].mode}")
+    pairs = _ratio_columns(report)
+    header += [f"{bot.mode}/{other.mode}" for bot, other in pairs]
     table = [header]
     for label, cell in _metrics(options.concurrency):
         values = [cell(m) for m in modes]
         line = [label, *(_show(v) for v in values)]
-        if both:
-            line.append(_show_ratio(values[0], values[1]))
+        line += [_show_ratio(cell(bot), cell(other)) for bot, other in pairs]
         table.append(line)
     budget = [["budget check", "measured", "budget", "result"]]
     budget += [
@@ -57,10 +56,20 @@ def render_text(report: BenchReport, rows: Sequence[BudgetRow]) -> str:
     return "\n".join(parts)
 
 
+def _ratio_columns(report: BenchReport) -> list[tuple[ModeResult, ModeResult]]:
+    """The bot against each baseline that ran: the floor (the least any bot can do), then naive."""
+    bot = report.modes.get("proxied")
+    if bot is None:
+        return []
+    baselines = (report.modes.get("floor"), report.modes.get("naive"))
+    return [(bot, other) for other in baselines if other is not None]
+
+
 def to_json(report: BenchReport, rows: Sequence[BudgetRow], argv: Sequence[str]) -> dict[str, Any]:
     options = asdict(report.options)
     options["modes"] = list(report.options.modes)
     options["profile_dir"] = str(report.options.profile_dir or "") or None
+    options["cprofile_dir"] = str(report.options.cprofile_dir or "") or None
     options["ramp_ms"] = report.options.ramp_seconds * 1000
     return {
         "schema": SCHEMA_VERSION,
@@ -70,7 +79,8 @@ def to_json(report: BenchReport, rows: Sequence[BudgetRow], argv: Sequence[str])
         "machine": report.machine,
         "options": options,
         "modes": {name: _mode_json(mode) for name, mode in report.modes.items()},
-        "ratios": _ratios(report),
+        "ratios": _ratios(report, "naive"),
+        "ratios_vs_floor": _ratios(report, "floor"),
         "budget": [
             {
                 "name": row.name,
@@ -214,15 +224,21 @@ def _pass_json(p: PassResult) -> dict[str, Any]:
     }
 
 
-def _ratios(report: BenchReport) -> dict[str, float | None]:
-    """proxied ÷ naive for the load pass's headline numbers (empty unless both modes ran)."""
-    proxied, naive = report.modes.get("proxied"), report.modes.get("naive")
+def _ratios(report: BenchReport, baseline: Mode) -> dict[str, float | None]:
+    """proxied ÷ ``baseline`` for the headline numbers (empty unless both modes ran)."""
+    proxied, naive = report.modes.get("proxied"), report.modes.get(baseline)
     if proxied is None or naive is None:
         return {}
     a, b = proxied.passes["load"], naive.passes["load"]
+    c1a, c1b = proxied.passes.get("c1"), naive.passes.get("c1")
     pairs = {
+        "c1_overhead_p50": (
+            c1a.overhead.p50 if c1a else math.nan,
+            c1b.overhead.p50 if c1b else math.nan,
+        ),
         "e2e_p50": (a.e2e.p50, b.e2e.p50),
         "e2e_p99": (a.e2e.p99, b.e2e.p99),
+        "ack_p50": (a.ack.p50, b.ack.p50),
         "ack_p99": (a.ack.p99, b.ack.p99),
         "throughput": (a.throughput, b.throughput),
         "server_cpu_per_command": (a.cpu_ms_per_command, b.cpu_ms_per_command),
@@ -230,7 +246,7 @@ def _ratios(report: BenchReport) -> dict[str, float | None]:
         "cold_start": (proxied.cold_start_seconds, naive.cold_start_seconds),
     }
     return {
-        name: None if not right or math.isnan(left) else round(left / right, 4)
+        name: None if not right or math.isnan(left) or math.isnan(right) else round(left / right, 4)
         for name, (left, right) in pairs.items()
     }
 

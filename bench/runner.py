@@ -28,7 +28,7 @@ from bench.stack import Mode, Sandbox, Server, start_sandbox, start_server
 from bench.stats import Summary, summarize
 from bot.domain import SEARCH_FETCH_SIZE
 
-MODES: tuple[Mode, ...] = ("proxied", "naive")
+MODES: tuple[Mode, ...] = ("floor", "proxied", "naive")
 _MAX_ERROR_EXAMPLES = 5
 _DIRECT_PROBES = 20
 
@@ -51,6 +51,8 @@ class BenchOptions:
     token_lifetime: int = 3600
     # Where py-spy writes one collapsed-stack profile per mode's load pass (skews the timings).
     profile_dir: Path | None = None
+    # Where each mode's server writes its cProfile stats (<mode>.prof; bench.stages reads them).
+    cprofile_dir: Path | None = None
 
     @property
     def ramp_seconds(self) -> float:
@@ -184,6 +186,7 @@ async def _run_mode(
             slack_api_url=receiver.api_url,
             signing_secret=signing_secret,
             bot_token=f"xoxb-bench-{secrets.token_hex(12)}",
+            cprofile=options.cprofile_dir / f"{mode}.prof" if options.cprofile_dir else None,
         )
         stack.push_async_callback(_stop, server.process, signal.SIGTERM)
         sampler = RssSampler(server.process.psutil)

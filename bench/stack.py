@@ -13,10 +13,11 @@ import aiohttp
 from bench.processes import ManagedProcess, ProcessFailed, child_env, free_port, wait_until_ok
 from bot.sandbox.state import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID
 
-Mode = Literal["proxied", "naive"]
+Mode = Literal["floor", "proxied", "naive"]
 
 # The real path is exactly the Procfile's `web: python -m bot`.
 SERVER_ARGS: dict[Mode, tuple[str, ...]] = {
+    "floor": ("-m", "bench.floor_server"),
     "proxied": ("-m", "bot"),
     "naive": ("-m", "bench.naive_server"),
 }
@@ -153,8 +154,15 @@ async def start_server(
     signing_secret: str,
     bot_token: str,
     extra_env: Mapping[str, str] | None = None,
+    cprofile: Path | None = None,
 ) -> Server:
-    """Start the web process and wait for /readyz 200; the cold start is measured from Popen."""
+    """Start the web process and wait for /readyz 200; the cold start is measured from Popen.
+
+    With ``cprofile``, the process runs under cProfile (bench.profiled), stats written there.
+    """
+    args = SERVER_ARGS[mode]
+    if cprofile is not None:
+        args = ("-m", "bench.profiled", str(cprofile), *args)
     for attempt in range(1, _START_ATTEMPTS + 1):
         port = free_port()
         env = server_env(
@@ -166,7 +174,7 @@ async def start_server(
             extra_env=extra_env,
         )
         started = time.perf_counter()
-        process = ManagedProcess(f"server-{mode}", SERVER_ARGS[mode], env=env, workdir=workdir)
+        process = ManagedProcess(f"server-{mode}", args, env=env, workdir=workdir)
         base_url = f"http://127.0.0.1:{port}"
         try:
             ready = await wait_until_ok(

@@ -62,6 +62,8 @@ def audit_command(
     latency_ms: float,
 ) -> None:
     """Log the audit line. IDs and sanitized text only: never tokens or the response_url."""
+    if not log.isEnabledFor(logging.INFO):
+        return  # LOG_LEVEL above INFO: the line's timestamp and sanitized text cost ~16 us
     log.info(
         "command",
         extra={

@@ -45,7 +45,7 @@ def smoke_result(tmp_path_factory: pytest.TempPathFactory, reap_children: None) 
 
 def test_every_command_is_answered_without_errors(smoke_result: dict[str, Any]) -> None:
     modes = smoke_result["modes"]
-    assert set(modes) == {"proxied", "naive"}
+    assert set(modes) == {"floor", "proxied", "naive"}
     for mode in modes.values():
         assert mode["errors"] == 0
         assert mode["server_exit_code"] in _CLEAN_EXITS
@@ -66,6 +66,22 @@ def test_proxied_mode_fetches_no_token_on_the_request_path(smoke_result: dict[st
     assert proxied["request_path_token_fetches"] == 0
     for run in proxied["passes"].values():
         assert run["token_fetches"] == 0
+
+
+def test_the_floor_holds_its_token_like_the_bot(smoke_result: dict[str, Any]) -> None:
+    floor = smoke_result["modes"]["floor"]
+    assert floor["startup_token_fetches"] == 1
+    assert floor["request_path_token_fetches"] == 0
+
+
+def test_the_bot_is_compared_with_the_floor(smoke_result: dict[str, Any]) -> None:
+    ratios = smoke_result["ratios_vs_floor"]
+    for name in ("server_cpu_per_command", "e2e_p99", "ack_p99", "throughput", "c1_overhead_p50"):
+        assert ratios[name] is not None
+        assert ratios[name] > 0
+    statuses = {row["name"]: row["status"] for row in smoke_result["budget"]}
+    assert "server CPU per command at C=5 vs floor" in statuses
+    assert "overhead p50 at C=1 over floor" in statuses
 
 
 def test_naive_mode_fetches_a_token_per_command(smoke_result: dict[str, Any]) -> None:

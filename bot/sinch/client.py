@@ -11,6 +11,7 @@ import random
 import re
 from collections.abc import AsyncGenerator, Callable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final, Literal, TypeVar
 from urllib.parse import quote
 
@@ -59,7 +60,8 @@ Endpoint = Literal[
 # "timeout", "connection_error", "auth_error", "cancelled".
 OnCall = Callable[[str, str, float], None]
 # httpx's own list-of-pairs type (list is invariant, so a narrower value type would not fit).
-_Params = list[tuple[str, str | int | float | bool | None]]
+_Param = str | int | float | bool | None
+_Params = list[tuple[str, _Param]]
 _Model = TypeVar("_Model", bound=BaseModel)
 
 # The largest activeNumbers pageSize asked for. Sinch documents no maximum (its reference, OAS
@@ -125,6 +127,12 @@ class SinchClient:
         self._on_call = on_call
         # The largest activeNumbers page Sinch has not refused, for this process's walks.
         self.active_page_size = MAX_ACTIVE_PAGE_SIZE
+        # httpx parses a str URL three times a request (path, base URL join, query), about a
+        # fifth of a search's client CPU; the same search asks for the same URL, built once.
+        self._url = lru_cache(maxsize=256)(self._build_url)
+
+    def _build_url(self, path: str, params: tuple[tuple[str, _Param], ...]) -> httpx.URL:
+        return self._http.build_request("GET", path, params=list(params)).url
 
     async def available_numbers(
         self,
@@ -321,7 +329,7 @@ class SinchClient:
             try:
                 async with scope:
                     if method == "GET":
-                        response = await self._http.get(path, params=params)
+                        response = await self._http.get(self._url(path, tuple(params)))
                     else:
                         response = await self._http.request(method, path, json=body)
             except TimeoutError as exc:

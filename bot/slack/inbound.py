@@ -4,8 +4,8 @@ Bolt verifies signatures too, but on a bad one it logs the whole request body at
 slash command's body holds its ``response_url`` (a bearer capability). So the route checks the
 signature first, with the same algorithm (HMAC-SHA256 over ``v0:timestamp:body``, timestamps
 more than 5 minutes off refused either way), refuses with Bolt's 401 and logs one WARNING that
-says why, never what was sent. Bolt's own check stays on behind it; its body-carrying log line
-is dropped in case it ever disagrees (a request verified on the edge of the 5 minutes).
+says why, never what was sent. This route is the only way into Bolt over HTTP, so Bolt's own
+check is off (bot.slack.app); its body-carrying log line stays dropped should it be turned on.
 """
 
 from __future__ import annotations

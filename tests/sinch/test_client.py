@@ -136,6 +136,21 @@ async def test_search_sends_repeated_capabilities_and_explicit_size(client, rout
     assert "numberPattern.searchPattern" not in params
 
 
+async def test_each_search_sends_its_own_query_when_urls_are_reused(client, router):
+    # The client builds each distinct URL once (bot.sinch.client: _url); a repeat reuses it.
+    router["available"].respond(json={"availableNumbers": [NUMBER]})
+    asked = [("US", NumberType.LOCAL), ("SE", NumberType.MOBILE), ("US", NumberType.LOCAL)]
+
+    for region, number_type in asked:
+        await client.available_numbers(region_code=region, type=number_type, size=30)
+
+    sent = [
+        (call.request.url.params["regionCode"], call.request.url.params["type"])
+        for call in router["available"].calls
+    ]
+    assert sent == [("US", "LOCAL"), ("SE", "MOBILE"), ("US", "LOCAL")]
+
+
 async def test_start_pattern_plus_is_percent_encoded(client, router):
     router["available"].respond(json={})
 
