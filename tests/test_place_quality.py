@@ -12,7 +12,6 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 
 from bot.commands.parser import parse_command
@@ -103,7 +102,6 @@ def test_the_set_is_big_and_covers_every_kind() -> None:
     )
 
 
-@pytest.mark.xfail(reason="issue 21: enforced once the place-search fix lands", strict=True)
 def test_graded_place_queries_meet_the_bar() -> None:
     by_kind, failures = score()
     text = report(by_kind, failures)

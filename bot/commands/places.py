@@ -9,27 +9,49 @@ Performance; `python -m bench.place_index` measures it).
 
 North American (NANP, +1) names end in ", ST" (state or province): "Austin, TX". Area-code
 level entries name the state itself ("Texas", "Washington State"), which is where state names
-come from; no other data set is loaded.
+come from. Two small data files beside the code fill what the geocoder lacks
+(bot/data/nanp_overlays.json: NANPA's overlay codes; bot/data/place_aliases.json: local names
+and Denmark, which has no area codes); each names its source and date.
+
+Prominence is numbering capacity: how many numbers the prefixes carrying a name hold (a
+NANP exchange 10 000, GB's 0161 ten million). Capacity is what lets Manchester (all of 0161)
+beat Manchester, NH (15 exchanges of 603) and Boston, MA (56 exchanges and an overlay) beat
+Boston, Lincolnshire (01205), where counting prefixes or preferring short codes could not.
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
 
 import phonenumbers
 
 from bot.commands.regions import normalize_name, region_name
-from bot.phone import geocoded_prefix, geodata_entries, geodata_names, locality
+from bot.phone import (
+    geocoded_prefix,
+    geodata_entries,
+    geodata_names,
+    geodata_other_names,
+    locality,
+)
 
 NANP = "1"
 # Postal codes of Canada's provinces and territories; every other NANP ", ST" is a US one.
 _CANADA = frozenset({"AB", "BC", "MB", "NB", "NL", "NS", "NT", "NU", "ON", "PE", "QC", "SK", "YT"})
 # A state or province searches at most this many area codes, the most prominent first.
 MAX_AREAS = 8
+# A NANP place's area code counts when it holds at least this share of the place's capacity
+# (New York's single exchange in New Jersey's 201 does not); its overlays always count.
+_MINOR_AREA = 0.1
+# Numbers behind one NANP exchange (NXX-XXXX).
+_EXCHANGE = 10_000
 # Countries looked in for a place named without a country ("stockholm", "paris"). Only the
 # names of a country are read (_name_keys) unless it holds the name; anywhere else, give the
 # country: `JP osaka`.
@@ -39,6 +61,12 @@ REGIONLESS_CODES = (
     "41", "43", "48", "351",
 )
 # fmt: on
+# Typo suggestions look among this many most prominent names of each regionless country
+# (NANP: of all its places): enough for every city people search, small enough to keep the
+# suggestion index at a few MB.
+_SUGGEST_TOP = {NANP: 1500}
+_SUGGEST_TOP_OTHERS = 150
+_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -48,8 +76,11 @@ class Place:
     name: str  # as the data writes it: "Austin, TX", "London"
     region: str
     areas: tuple[str, ...]  # national digits, most prominent first: ("512", "737")
-    weight: int  # how many geocoded prefixes carry the name: prominence among namesakes
+    weight: int  # numbering capacity of its prefixes: prominence among namesakes
     qualifier: str | None = None  # "TX" for NANP places
+    # True when the place's own prefixes were too many to search one by one and ``areas``
+    # are their shorter parents, shared with neighbouring places (Sydney: 27, 28, 29).
+    widened: bool = False
 
     @property
     def in_form(self) -> str:
@@ -60,7 +91,7 @@ class Place:
 
 @dataclass(frozen=True)
 class Division:
-    """A US state or Canadian province and its area codes, most prominent first."""
+    """A US state or Canadian province (or D.C.) and its area codes, most prominent first."""
 
     name: str  # "Texas"
     code: str  # "TX"
@@ -75,13 +106,32 @@ class PlaceMatch:
 
 
 @dataclass(frozen=True)
+class DivisionMatch:
+    """A state named without a country; same-named towns are offered."""
+
+    division: Division
+    others: tuple[Place, ...]
+
+
+@dataclass(frozen=True)
+class CountryOnly:
+    """A city of a country without area codes (Copenhagen): the whole country is searched."""
+
+    name: str
+    region: str
+
+
+@dataclass(frozen=True)
 class _Index:
     # Normalized name without qualifier -> the data's names ("austin" -> "Austin, TX", …).
     names: dict[str, list[str]]
-    # Data name -> national prefix -> how many geocoded prefixes under it carry the name.
+    # Data name -> national prefix -> numbering capacity under it carrying the name.
     weights: dict[str, dict[str, int]]
     region: str | None  # the country, or None for NANP (its places say their state)
     divisions: dict[str, Division]  # normalized name or lower-case postal code -> division
+    # Every geocoded national prefix, sorted: how many entries a shorter prefix holds.
+    prefixes: tuple[str, ...] = ()
+    npa_state: dict[str, str] | None = None  # NANP: the state most exchanges of an NPA name
 
     def places(self, key: str) -> tuple[Place, ...]:
         """The places called ``key``, best first; Place objects are made only when asked for."""
@@ -91,19 +141,111 @@ class _Index:
         by_prefix = self.weights[name]
         weight = sum(by_prefix.values())
         if self.region is not None:
-            # "20" covers "2079": keep only the shortest prefixes.
-            areas: list[str] = []
-            for prefix in sorted(by_prefix, key=lambda p: (len(p), p)):
-                if not any(prefix.startswith(a) for a in areas):
-                    areas.append(prefix)
-            return Place(name, self.region, tuple(areas[:MAX_AREAS]), weight)
+            areas, widened = _plain_areas(by_prefix, self.prefixes)
+            return Place(name, self.region, areas, weight, widened=widened)
         ranked = sorted(by_prefix.items(), key=lambda kv: (-kv[1], kv[0]))
         qualifier = name[-2:]
         region = _nanp_region(ranked[0][0], qualifier)
         if region is None or not qualifier.isalpha():
             return None
-        areas = [npa for npa, _ in ranked[:MAX_AREAS]]
-        return Place(name, region, tuple(areas), weight, qualifier)
+        states = self.npa_state or {}
+        main = [
+            npa
+            for npa, capacity in ranked
+            if capacity >= ranked[0][1] * _MINOR_AREA and states.get(npa, qualifier) == qualifier
+        ] or [ranked[0][0]]
+        # An overlay code counts only with the code it overlays: New York's 934 is Long
+        # Island's (631) overlay, named once for the city in the data.
+        parents = _overlaid()
+        main = [n for n in main if n not in parents or any(p in main for p in parents[n])] or main
+        main += [a for a in _aliases().extra_areas.get(name, ()) if a not in main]
+        areas = _with_overlays(main)
+        # Overlay codes serve the same people: they count towards prominence.
+        weight *= 1 + len(_overlays().get(ranked[0][0], ()))
+        return Place(name, region, areas[:MAX_AREAS], weight, qualifier)
+
+
+def _count_under(prefixes: tuple[str, ...], prefix: str) -> int:
+    """How many of the sorted ``prefixes`` start with ``prefix``."""
+    low = bisect.bisect_left(prefixes, prefix)
+    return bisect.bisect_left(prefixes, prefix + "\x7f", low) - low
+
+
+def _plain_areas(
+    by_prefix: dict[str, int], prefixes: tuple[str, ...]
+) -> tuple[tuple[str, ...], bool]:
+    """A place's prefixes to search: its own, each raised to the shortest parent it owns whole.
+
+    Vienna's 12-19 are all of Austria's 1: search 1. When more than MAX_AREAS remain (Paris has
+    457), they become the parents that fit, shared with neighbours: searching eight of 457 would
+    leave most of the place out without saying so.
+    """
+    owned = tuple(sorted(by_prefix))
+    raised: dict[str, int] = {}
+    for prefix in owned:
+        parent = prefix
+        for size in range(1, len(prefix)):
+            candidate = prefix[:size]
+            if _count_under(prefixes, candidate) == _count_under(owned, candidate):
+                parent = candidate
+                break
+        raised[parent] = raised.get(parent, 0) + by_prefix[prefix]
+    areas = [p for p in raised if not any(p != q and p.startswith(q) for q in raised)]
+    widened = False
+    if len(areas) > MAX_AREAS:
+        widened = True
+        for size in range(max(len(a) for a in areas), 0, -1):
+            parents: Counter[str] = Counter()
+            for area in areas:
+                parents[area[:size]] += raised[area]
+            if len(parents) <= MAX_AREAS:
+                return tuple(
+                    p for p, _ in sorted(parents.items(), key=lambda kv: (-kv[1], kv[0]))
+                ), widened
+    ranked = sorted(areas, key=lambda a: (-raised[a], len(a), a))
+    return tuple(ranked[:MAX_AREAS]), widened
+
+
+def _with_overlays(npas: list[str]) -> tuple[str, ...]:
+    """Each area code followed by the codes that overlay it (NANPA data)."""
+    found: list[str] = []
+    for npa in npas:
+        for code in (npa, *_overlays().get(npa, ())):
+            if code not in found:
+                found.append(code)
+    return tuple(found)
+
+
+@cache
+def _overlays() -> dict[str, tuple[str, ...]]:
+    """Geographic NPA -> the NPAs overlaying it, from bot/data/nanp_overlays.json."""
+    data: dict[str, Any] = json.loads((_DATA / "nanp_overlays.json").read_text(encoding="utf-8"))
+    return {npa: tuple(codes) for npa, codes in data["overlays"].items()}
+
+
+@cache
+def _overlaid() -> dict[str, tuple[str, ...]]:
+    """Overlay NPA -> the geographic NPAs it overlays."""
+    found: dict[str, list[str]] = defaultdict(list)
+    for npa, codes in _overlays().items():
+        for code in codes:
+            found[code].append(npa)
+    return {code: tuple(npas) for code, npas in found.items()}
+
+
+@dataclass(frozen=True)
+class _Aliases:
+    names: dict[str, tuple[str, str | None]]  # normalized alias -> (region, data name or None)
+    extra_areas: dict[str, tuple[str, ...]]  # data name -> area codes it also covers
+
+
+@cache
+def _aliases() -> _Aliases:
+    data: dict[str, Any] = json.loads((_DATA / "place_aliases.json").read_text(encoding="utf-8"))
+    return _Aliases(
+        names={normalize_name(k): (v[0], v[1]) for k, v in data["names"].items()},
+        extra_areas={k: tuple(v) for k, v in data["extra_areas"].items()},
+    )
 
 
 def _entries(calling_code: str) -> Iterator[tuple[str, str]]:
@@ -167,13 +309,24 @@ def _may_name(calling_code: str, key: str) -> bool:
 def _name_keys(calling_code: str) -> frozenset[str]:
     """Every name in a country's data, normalized: the cheap half of an index.
 
-    A regionless search ("stockholm") looks in many countries. Their names are read once, on
-    the first such search (about 0.2 s and 2-6 MB for all of them), so every later word is a
-    set lookup. Scanning the text for each new word instead cost 140-240 ms of the event loop
-    per distinct word, before the ack: a run of typos paid it again and again. The full index
-    (prefixes, weights) is built only for a country that holds the name.
+    A regionless search ("stockholm") looks in many countries. Their names are read once (on
+    start-up, in a thread: warm()), so every later word is a set lookup. Scanning the text for
+    each new word instead cost 140-240 ms of the event loop per distinct word, before the ack.
+    The full index (prefixes, weights) is built only for a country that holds the name.
     """
-    return frozenset(_key(name) for name in geodata_names(calling_code))
+    keys = {_key(name) for name in geodata_names(calling_code)}
+    keys.update(_key(name) for _, name in geodata_other_names(calling_code))
+    keys.update(list(_short_keys(keys)))
+    return frozenset(keys)
+
+
+def _short_keys(keys: Iterable[str]) -> Iterator[str]:
+    """ "osaka osaka" (the data's "Osaka, Osaka": city, prefecture) is also "osaka"."""
+    for key in keys:
+        words = key.split()
+        half = len(words) // 2
+        if half and len(words) % 2 == 0 and words[:half] == words[half:]:
+            yield " ".join(words[:half])
 
 
 def _nanp_index() -> _Index:
@@ -183,11 +336,14 @@ def _nanp_index() -> _Index:
         prefix[1:4]: name for prefix, name in entries if len(prefix) == 4 and name[-4:-2] != ", "
     }
     # "Austin, TX" in NPA 512, counted per exchange; Counter counts in C (32 000 entries).
-    counts = Counter((name, prefix[1:4]) for prefix, name in entries if name[-4:-2] == ", ")
-    weights: dict[str, dict[str, int]] = defaultdict(dict)  # "Austin, TX" -> NPA -> count
+    counts = Counter((name, prefix) for prefix, name in entries if name[-4:-2] == ", ")
+    weights: dict[str, dict[str, int]] = defaultdict(dict)  # "Austin, TX" -> NPA -> capacity
     npa_state: dict[str, Counter[str]] = defaultdict(Counter)
-    for (name, npa), count in counts.items():
-        weights[name][npa] = count
+    for (name, prefix), count in counts.items():
+        npa = prefix[1:4]
+        # "1212" (all of 212) holds a thousand exchanges' numbers; "1206215" one exchange's.
+        capacity = count * 10 ** (11 - len(prefix)) if len(prefix) <= 11 else count
+        weights[name][npa] = weights[name].get(npa, 0) + capacity
         npa_state[npa][name[-2:]] += count
     names: dict[str, list[str]] = defaultdict(list)
     for name in weights:
@@ -197,6 +353,7 @@ def _nanp_index() -> _Index:
         weights=dict(weights),
         region=None,
         divisions=_nanp_divisions(state_names, npa_state),
+        npa_state={npa: states.most_common(1)[0][0] for npa, states in npa_state.items()},
     )
 
 
@@ -224,6 +381,10 @@ def _nanp_divisions(
         divisions.setdefault(code.lower(), division)
         for key in _division_keys(name):
             divisions.setdefault(key, division)
+    # The District of Columbia: the data names all of 202 "Washington D.C." and no exchange.
+    capital = Division("Washington, D.C.", "DC", "US", _with_overlays(["202"]))
+    for key in ("dc", "washington dc", "washington d c", "district of columbia"):
+        divisions.setdefault(key, capital)
     return divisions
 
 
@@ -232,23 +393,45 @@ def _division_keys(name: str) -> Iterable[str]:
     yield key
     if key.endswith(" state"):  # "Washington State"
         yield key.removesuffix(" state")
-    if key == "washington d c":
-        yield "district of columbia"
+    if key == "newfoundland and labrador":
+        yield "newfoundland"
 
 
 def _plain_index(calling_code: str) -> _Index:
     region = phonenumbers.region_code_for_country_code(int(calling_code))
     country = normalize_name(region_name(region))
+    length = _national_length(region)
     names: dict[str, list[str]] = {}
     weights: dict[str, dict[str, int]] = defaultdict(dict)
+    english: dict[str, str] = {}  # national prefix -> English name, while building
     for national, name in _entries(calling_code):
+        english[national] = name
         key = _key(name)
         if not key or key == country:
             continue
         names.setdefault(key, [name])
         # Namesakes differing only in accents or case are one place: count under the first.
-        weights[names[key][0]][national] = 1
-    return _Index(names=names, weights=dict(weights), region=region, divisions={})
+        weights[names[key][0]][national] = 10 ** max(length - len(national), 0)
+    for national, other in geodata_other_names(calling_code):  # "München", "Genève"
+        known = names.get(_key(english.get(national, "")))
+        if known is not None:
+            names.setdefault(_key(other), known)
+    for short in list(_short_keys(list(names))):
+        names.setdefault(short, names[short + " " + short])
+    return _Index(
+        names=names,
+        weights=dict(weights),
+        region=region,
+        divisions={},
+        prefixes=tuple(sorted(english)),
+    )
+
+
+@cache
+def _national_length(region: str) -> int:
+    """Digits of a fixed-line national number (the metadata's example), for capacities."""
+    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
+    return len(phonenumbers.national_significant_number(example)) if example is not None else 9
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -278,12 +461,32 @@ def find_place(text: str, region: str, qualifier: str | None = None) -> PlaceMat
     calling_code = calling_code_of(region)
     if calling_code is None:
         return None
-    found = [p for p in _index(calling_code).places(normalize_name(text)) if p.region == region]
+    key = normalize_name(text)
+    found = [p for p in _index(calling_code).places(key) if p.region == region]
+    if not found:
+        found = [p for p in _aliased(key) if isinstance(p, Place) and p.region == region]
     if qualifier is not None:
         found = [p for p in found if p.qualifier == qualifier.upper()]
     if not found:
         return None
     return PlaceMatch(best=found[0], others=tuple(found[1:]))
+
+
+def _aliased(key: str) -> list[Place | CountryOnly]:
+    """Places an alias names (bot/data/place_aliases.json)."""
+    alias = _aliases().names.get(key)
+    if alias is None:
+        return []
+    region, name = alias
+    if name is None:
+        return [CountryOnly(key, region)]
+    calling_code = calling_code_of(region)
+    if calling_code is None:
+        return []
+    places = _index(calling_code).places(
+        _key(name.rsplit(",", 1)[0] if region in ("US", "CA") else name)
+    )
+    return [p for p in places if p.name == name]
 
 
 def find_division(text: str, region: str) -> Division | None:
@@ -294,12 +497,18 @@ def find_division(text: str, region: str) -> Division | None:
     return division if division is not None and division.region == region else None
 
 
+def find_qualifier(text: str) -> Division | None:
+    """The state or province ``text`` names or abbreviates ("tx", "ontario"), any region."""
+    return _index(NANP).divisions.get(normalize_name(text))
+
+
 @lru_cache(maxsize=512)
-def find_anywhere(text: str) -> PlaceMatch | Division | None:
+def find_anywhere(text: str) -> PlaceMatch | DivisionMatch | CountryOnly | None:
     """A place or state named without a country: the most prominent of its namesakes.
 
-    Prominence across countries is the shortest area prefix (London's 20 over London,
-    Ontario's 519), then the most geocoded prefixes.
+    A state or province named in full beats same-named towns (Texas, not Texas, Queensland),
+    unless a town of that name lies in it (New York). Across countries the most numbering
+    capacity wins (module docstring).
     """
     key = normalize_name(text)
     if not key:
@@ -308,11 +517,18 @@ def find_anywhere(text: str) -> PlaceMatch | Division | None:
     for calling_code in REGIONLESS_CODES:
         if calling_code == NANP or _may_name(calling_code, key):
             found += _index(calling_code).places(key)
+    division = _index(NANP).divisions.get(key) if len(key) > 2 else None
+    if division is not None and not any(p.qualifier == division.code for p in found):
+        return DivisionMatch(division, tuple(_best_first(found)))
     if not found:
-        division = _index(NANP).divisions.get(key)
-        return division if division is not None and len(key) > 2 else None
-    ranked = sorted(found, key=lambda p: (min(len(a) for a in p.areas), -p.weight, p.name))
-    return PlaceMatch(best=ranked[0], others=tuple(ranked[1:]))
+        aliased = _aliased(key)
+        if aliased and isinstance(aliased[0], CountryOnly):
+            return aliased[0]
+        found = [p for p in aliased if isinstance(p, Place)]
+    if not found:
+        return None
+    ranked = _best_first(found)
+    return PlaceMatch(best=ranked[0], others=ranked[1:])
 
 
 def names_place_elsewhere(text: str) -> Place | Division | None:
@@ -326,6 +542,75 @@ def names_place_elsewhere(text: str) -> Place | Division | None:
         return division
     places = index.places(key)
     return places[0] if places else None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    words: str  # what to type: "seattle"
+    label: str  # what it is: "Seattle, WA"
+
+
+def suggest_anywhere(text: str) -> list[Suggestion]:
+    """Prominent places whose names are one typo from ``text`` (seatle, san fransisco)."""
+    key = normalize_name(text[:40])
+    if len(key) < 4:
+        return []
+    index = _suggestion_index()
+    found: list[str] = []
+    for variant in (key, *_deletions(key)):
+        for name in index.get(variant, ()):
+            if name not in found and name != key:
+                found.append(name)
+    suggestions = []
+    for name in found:
+        match = find_anywhere(name)
+        if isinstance(match, PlaceMatch):
+            suggestions.append((match.best.weight, Suggestion(name, match.best.name)))
+        elif isinstance(match, DivisionMatch):
+            suggestions.append((10**12, Suggestion(name, match.division.name)))
+    suggestions.sort(key=lambda ws: -ws[0])
+    return [s for _, s in suggestions[:3]]
+
+
+def _deletions(key: str) -> Iterator[str]:
+    for i in range(len(key)):
+        yield key[:i] + key[i + 1 :]
+
+
+@cache
+def _suggestion_index() -> dict[str, tuple[str, ...]]:
+    """One-deletion variants of the most prominent names: a typo is a dictionary lookup.
+
+    difflib over every name costs tens of milliseconds per word; a deletion, insertion,
+    substitution or swap of one letter leaves a variant in common with the name, found in
+    microseconds. Built once, with the indexes, by warm().
+    """
+    index: dict[str, list[str]] = defaultdict(list)
+    keys: set[str] = set()
+    for calling_code in REGIONLESS_CODES:
+        built = _index(calling_code)
+        top = _SUGGEST_TOP.get(calling_code, _SUGGEST_TOP_OTHERS)
+        weight = {
+            key: max(sum(built.weights[n].values()) for n in names)
+            for key, names in built.names.items()
+        }
+        keys.update(sorted(weight, key=lambda k: -weight[k])[:top])
+        keys.update(k for k in built.divisions if len(k) > 3)
+    for key in keys:
+        for variant in (key, *_deletions(key)):
+            index[variant].append(key)
+    return {variant: tuple(names) for variant, names in index.items()}
+
+
+def warm() -> None:
+    """Build what a place search reads (the regionless indexes, the suggestion index).
+
+    Called once at start-up in a worker thread (bot/runtime.py), so no search pays a build on
+    the event loop: the largest, NANP's, takes 100-200 ms of CPU.
+    """
+    _suggestion_index()
+    for calling_code in REGIONLESS_CODES:
+        _name_keys(calling_code)
 
 
 @dataclass(frozen=True)

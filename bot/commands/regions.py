@@ -46,6 +46,25 @@ _PHONENUMBERS_ONLY: dict[str, str] = {
 }
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
+# Letters NFKD does not split into a base letter and an accent, spelled as people type them
+# without the key: København -> kobenhavn, Łódź -> lodz, Straße -> strasse.
+_UNDECOMPOSED = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ß": "ss",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ð": "d",
+        "þ": "th",
+    }
+)
 _PARENTHETICAL = re.compile(r"\s*\([^)]*\)")
 # A typo must be this close (difflib ratio) to a name or code to be suggested.
 _SUGGEST_CUTOFF = 0.75
@@ -58,7 +77,7 @@ _DISPLAY_MAX = 30
 
 def normalize_name(text: str) -> str:
     """Lower-case ASCII words: accents dropped, punctuation as spaces, no leading "the"."""
-    decomposed = unicodedata.normalize("NFKD", text)
+    decomposed = unicodedata.normalize("NFKD", text.translate(_UNDECOMPOSED))
     ascii_only = "".join(c for c in decomposed if not unicodedata.combining(c))
     words = _NOT_ALNUM.sub(" ", ascii_only.casefold()).split()
     if words[:1] == ["the"]:
