@@ -24,9 +24,10 @@ from __future__ import annotations
 import bisect
 import json
 import re
+from array import array
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
@@ -64,8 +65,8 @@ REGIONLESS_CODES = (
 # Typo suggestions look among this many most prominent names of each regionless country
 # (NANP: of all its places): enough for every city people search, small enough to keep the
 # suggestion index at a few MB.
-_SUGGEST_TOP = {NANP: 1500}
-_SUGGEST_TOP_OTHERS = 150
+_SUGGEST_TOP = {NANP: 1000}
+_SUGGEST_TOP_OTHERS = 120
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -123,25 +124,55 @@ class CountryOnly:
 
 @dataclass(frozen=True)
 class _Index:
-    # Normalized name without qualifier -> the data's names ("austin" -> "Austin, TX", …).
-    names: dict[str, list[str]]
-    # Data name -> national prefix -> numbering capacity under it carrying the name.
-    weights: dict[str, dict[str, int]]
+    """One calling code's places, packed: every country's together stay under 30 MB.
+
+    A prefix costs about 5 bytes in ``own`` (one string per place) and 8 in ``ordered`` (one
+    machine integer), instead of a string object and a dict slot each (70-100 bytes).
+    """
+
+    # Normalized name without qualifier -> the data's names, tab-separated ("austin" ->
+    # "Austin, TX\tAustin, MN\t…"): one string per key, not a tuple and a string.
+    names: dict[str, str]
+    # Data name -> its prefixes, space-separated: NANP "512=86 737=1" (NPA=exchanges, an
+    # area-code-level entry counting as a thousand); elsewhere "20 1223" (national digits).
+    own: dict[str, str]
     region: str | None  # the country, or None for NANP (its places say their state)
     divisions: dict[str, Division]  # normalized name or lower-case postal code -> division
-    # Every geocoded national prefix, sorted: how many entries a shorter prefix holds.
-    prefixes: tuple[str, ...] = ()
+    # Every geocoded national prefix right-padded with zeros to ``width`` digits, sorted: how
+    # many entries a shorter prefix holds is a range count (plain indexes only).
+    ordered: array[int] = field(default_factory=lambda: array("q"))
+    width: int = 0
+    length: int = 9  # digits of a national number: a prefix of n digits holds 10**(length-n)
     npa_state: dict[str, str] | None = None  # NANP: the state most exchanges of an NPA name
+
+    def weights(self, name: str) -> dict[str, int]:
+        """National prefix -> numbering capacity carrying ``name``."""
+        if self.region is None:
+            found: dict[str, int] = {}
+            for item in self.own[name].split():
+                npa, exchanges = item.split("=")
+                found[npa] = int(exchanges) * _EXCHANGE
+            return found
+        return {p: 10 ** max(self.length - len(p), 0) for p in self.own[name].split()}
+
+    def count_under(self, prefix: str) -> int:
+        """How many geocoded prefixes start with ``prefix``."""
+        low = int(prefix.ljust(self.width, "0"))
+        high = low + 10 ** (self.width - len(prefix))
+        return bisect.bisect_left(self.ordered, high) - bisect.bisect_left(self.ordered, low)
 
     def places(self, key: str) -> tuple[Place, ...]:
         """The places called ``key``, best first; Place objects are made only when asked for."""
-        return _best_first(p for p in map(self._place, self.names.get(key, ())) if p is not None)
+        found = self.names.get(key)
+        if found is None:
+            return ()
+        return _best_first(p for p in map(self._place, found.split("\t")) if p is not None)
 
     def _place(self, name: str) -> Place | None:
-        by_prefix = self.weights[name]
+        by_prefix = self.weights(name)
         weight = sum(by_prefix.values())
         if self.region is not None:
-            areas, widened = _plain_areas(by_prefix, self.prefixes)
+            areas, widened = _plain_areas(by_prefix, self.count_under)
             return Place(name, self.region, areas, weight, widened=widened)
         ranked = sorted(by_prefix.items(), key=lambda kv: (-kv[1], kv[0]))
         qualifier = name[-2:]
@@ -165,14 +196,8 @@ class _Index:
         return Place(name, region, areas[:MAX_AREAS], weight, qualifier)
 
 
-def _count_under(prefixes: tuple[str, ...], prefix: str) -> int:
-    """How many of the sorted ``prefixes`` start with ``prefix``."""
-    low = bisect.bisect_left(prefixes, prefix)
-    return bisect.bisect_left(prefixes, prefix + "\x7f", low) - low
-
-
 def _plain_areas(
-    by_prefix: dict[str, int], prefixes: tuple[str, ...]
+    by_prefix: dict[str, int], count_under: Callable[[str], int]
 ) -> tuple[tuple[str, ...], bool]:
     """A place's prefixes to search: its own, each raised to the shortest parent it owns whole.
 
@@ -180,13 +205,14 @@ def _plain_areas(
     457), they become the parents that fit, shared with neighbours: searching eight of 457 would
     leave most of the place out without saying so.
     """
-    owned = tuple(sorted(by_prefix))
+    owned = sorted(by_prefix)
     raised: dict[str, int] = {}
     for prefix in owned:
         parent = prefix
         for size in range(1, len(prefix)):
             candidate = prefix[:size]
-            if _count_under(prefixes, candidate) == _count_under(owned, candidate):
+            mine = sum(1 for p in owned if p.startswith(candidate))
+            if count_under(candidate) == mine:
                 parent = candidate
                 break
         raised[parent] = raised.get(parent, 0) + by_prefix[prefix]
@@ -337,20 +363,19 @@ def _nanp_index() -> _Index:
     }
     # "Austin, TX" in NPA 512, counted per exchange; Counter counts in C (32 000 entries).
     counts = Counter((name, prefix) for prefix, name in entries if name[-4:-2] == ", ")
-    weights: dict[str, dict[str, int]] = defaultdict(dict)  # "Austin, TX" -> NPA -> capacity
+    weights: dict[str, Counter[str]] = defaultdict(Counter)  # "Austin, TX" -> NPA -> exchanges
     npa_state: dict[str, Counter[str]] = defaultdict(Counter)
     for (name, prefix), count in counts.items():
         npa = prefix[1:4]
         # "1212" (all of 212) holds a thousand exchanges' numbers; "1206215" one exchange's.
-        capacity = count * 10 ** (11 - len(prefix)) if len(prefix) <= 11 else count
-        weights[name][npa] = weights[name].get(npa, 0) + capacity
+        weights[name][npa] += count * 10 ** max(7 - len(prefix), 0)
         npa_state[npa][name[-2:]] += count
     names: dict[str, list[str]] = defaultdict(list)
     for name in weights:
         names[_key(name[:-4])].append(name)
     return _Index(
-        names=dict(names),
-        weights=dict(weights),
+        names={key: "\t".join(found) for key, found in names.items()},
+        own={name: " ".join(f"{n}={c}" for n, c in npas.items()) for name, npas in weights.items()},
         region=None,
         divisions=_nanp_divisions(state_names, npa_state),
         npa_state={npa: states.most_common(1)[0][0] for npa, states in npa_state.items()},
@@ -400,30 +425,32 @@ def _division_keys(name: str) -> Iterable[str]:
 def _plain_index(calling_code: str) -> _Index:
     region = phonenumbers.region_code_for_country_code(int(calling_code))
     country = normalize_name(region_name(region))
-    length = _national_length(region)
-    names: dict[str, list[str]] = {}
-    weights: dict[str, dict[str, int]] = defaultdict(dict)
+    names: dict[str, str] = {}
+    own: dict[str, list[str]] = defaultdict(list)
     english: dict[str, str] = {}  # national prefix -> English name, while building
     for national, name in _entries(calling_code):
         english[national] = name
         key = _key(name)
         if not key or key == country:
             continue
-        names.setdefault(key, [name])
         # Namesakes differing only in accents or case are one place: count under the first.
-        weights[names[key][0]][national] = 10 ** max(length - len(national), 0)
+        first = names.setdefault(key, name)
+        own[first].append(national)
     for national, other in geodata_other_names(calling_code):  # "München", "Genève"
         known = names.get(_key(english.get(national, "")))
         if known is not None:
             names.setdefault(_key(other), known)
     for short in list(_short_keys(list(names))):
         names.setdefault(short, names[short + " " + short])
+    width = max((len(p) for p in english), default=1)
     return _Index(
         names=names,
-        weights=dict(weights),
+        own={name: " ".join(prefixes) for name, prefixes in own.items()},
         region=region,
         divisions={},
-        prefixes=tuple(sorted(english)),
+        ordered=array("q", sorted(int(p.ljust(width, "0")) for p in english)),
+        width=width,
+        length=_national_length(region),
     )
 
 
@@ -558,7 +585,7 @@ def suggest_anywhere(text: str) -> list[Suggestion]:
     index = _suggestion_index()
     found: list[str] = []
     for variant in (key, *_deletions(key)):
-        for name in index.get(variant, ()):
+        for name in index.get(variant, "").split("\t") if variant in index else ():
             if name not in found and name != key:
                 found.append(name)
     suggestions = []
@@ -577,21 +604,31 @@ def _deletions(key: str) -> Iterator[str]:
         yield key[:i] + key[i + 1 :]
 
 
-@cache
-def _suggestion_index() -> dict[str, tuple[str, ...]]:
+# A variant -> the name it comes from; several names, tab-separated (one string per entry
+# keeps the index at a few MB).
+_suggestions: dict[str, str] = {}
+
+
+def _suggestion_index() -> dict[str, str]:
     """One-deletion variants of the most prominent names: a typo is a dictionary lookup.
 
     difflib over every name costs tens of milliseconds per word; a deletion, insertion,
     substitution or swap of one letter leaves a variant in common with the name, found in
-    microseconds. Built once, with the indexes, by warm().
+    microseconds. Built with the indexes (bot/commands/place_build.py) or on first use.
     """
+    if not _suggestions:
+        _suggestions.update(_build_suggestions())
+    return _suggestions
+
+
+def _build_suggestions() -> dict[str, str]:
     index: dict[str, list[str]] = defaultdict(list)
     keys: set[str] = set()
     for calling_code in REGIONLESS_CODES:
         built = _index(calling_code)
         top = _SUGGEST_TOP.get(calling_code, _SUGGEST_TOP_OTHERS)
         weight = {
-            key: max(sum(built.weights[n].values()) for n in names)
+            key: max(sum(built.weights(n).values()) for n in names.split("\t"))
             for key, names in built.names.items()
         }
         keys.update(sorted(weight, key=lambda k: -weight[k])[:top])
@@ -599,18 +636,20 @@ def _suggestion_index() -> dict[str, tuple[str, ...]]:
     for key in keys:
         for variant in (key, *_deletions(key)):
             index[variant].append(key)
-    return {variant: tuple(names) for variant, names in index.items()}
+    return {variant: "\t".join(names) for variant, names in index.items()}
 
 
-def warm() -> None:
-    """Build what a place search reads (the regionless indexes, the suggestion index).
+def export_indexes() -> dict[str, Any]:
+    """What bot/commands/place_build.py hands over: every built index, the typo index."""
+    return {"indexes": dict(_indexes), "suggestions": _suggestion_index()}
 
-    Called once at start-up in a worker thread (bot/runtime.py), so no search pays a build on
-    the event loop: the largest, NANP's, takes 100-200 ms of CPU.
-    """
-    _suggestion_index()
-    for calling_code in REGIONLESS_CODES:
-        _name_keys(calling_code)
+
+def install_indexes(data: dict[str, Any]) -> None:
+    """Take indexes built elsewhere (a child process); later searches only look up."""
+    _indexes.update(data["indexes"])
+    if not _suggestions and data["suggestions"]:
+        _suggestions.update(data["suggestions"])
+    find_anywhere.cache_clear()
 
 
 @dataclass(frozen=True)
