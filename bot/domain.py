@@ -67,6 +67,14 @@ class PlaceFilter:
     # places (Paris: 1), and the reply says so.
     widened: bool = field(default=False, compare=False)
 
+    @property
+    def widened_note(self) -> str:
+        """What a reply says when ``widened``: the search covers more than the place."""
+        return (
+            f"{self.label} has more prefixes than one search takes; these wider ones also"
+            " cover nearby places"
+        )
+
 
 @dataclass(frozen=True)
 class SearchQuery:

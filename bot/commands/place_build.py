@@ -93,9 +93,11 @@ class Warmup:
             # One read into one buffer (communicate() keeps a list of chunks, then a copy).
             timer = threading.Timer(_TIMEOUT_SECONDS, self._child.kill)
             timer.start()
+            stdout = self._child.stdout
+            assert stdout is not None  # stdout=PIPE
             try:
-                assert self._child.stdout is not None  # stdout=PIPE
-                out = self._child.stdout.read()
+                with stdout:
+                    out = stdout.read()
                 self._child.wait()
             finally:
                 timer.cancel()

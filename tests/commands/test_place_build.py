@@ -1,0 +1,40 @@
+"""Every country's place index, built in a child process at start-up (place_build.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.commands import place_build, places
+from bot.config import Settings
+
+
+@pytest.fixture
+def without_sweden() -> None:
+    """Forget Sweden's index so only the warm-up can bring it back."""
+    places._indexes.pop("46", None)
+
+
+@pytest.mark.usefixtures("without_sweden")
+def test_the_warm_up_builds_in_a_child_and_installs_the_indexes() -> None:
+    warmup = place_build.Warmup(["46"])
+    warmup.start()
+    assert warmup.done.wait(timeout=120)
+    index = places._indexes["46"]
+    assert "stockholm" in index.names
+    match = places.find_place("stockholm", "SE")
+    assert match is not None
+    assert match.best.areas == ("8",)
+
+
+@pytest.mark.usefixtures("without_sweden")
+def test_a_closed_warm_up_installs_nothing() -> None:
+    warmup = place_build.Warmup(["46"])
+    warmup.close()  # shutdown before it ran: no child starts
+    warmup.start()
+    assert warmup.done.wait(timeout=120)
+    assert "46" not in places._indexes
+
+
+def test_the_bot_warms_up_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PLACE_INDEX_WARMUP")
+    assert Settings(_env_file=None).place_index_warmup
