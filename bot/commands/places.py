@@ -489,7 +489,8 @@ def find_place(text: str, region: str, qualifier: str | None = None) -> PlaceMat
     if calling_code is None:
         return None
     key = normalize_name(text)
-    found = [p for p in _index(calling_code).places(key) if p.region == region]
+    index = _index(calling_code)
+    found = [p for k in _spellings(key) for p in index.places(k) if p.region == region]
     if not found:
         found = [p for p in _aliased(key) if isinstance(p, Place) and p.region == region]
     if qualifier is not None:
@@ -497,6 +498,24 @@ def find_place(text: str, region: str, qualifier: str | None = None) -> PlaceMat
     if not found:
         return None
     return PlaceMatch(best=found[0], others=tuple(found[1:]))
+
+
+# Words the data abbreviates and people spell out, or the other way round: "saint louis"
+# is St. Louis, MO (not Saint-Louis, France, for want of a match); "ft worth", Fort Worth.
+_SPELLINGS = {
+    "saint": "st",
+    "st": "saint",
+    "mount": "mt",
+    "mt": "mount",
+    "fort": "ft",
+    "ft": "fort",
+}
+
+
+def _spellings(key: str) -> tuple[str, ...]:
+    first, _, rest = key.partition(" ")
+    other = _SPELLINGS.get(first)
+    return (key, f"{other} {rest}") if other is not None and rest else (key,)
 
 
 def _aliased(key: str) -> list[Place | CountryOnly]:
@@ -541,9 +560,10 @@ def find_anywhere(text: str) -> PlaceMatch | DivisionMatch | CountryOnly | None:
     if not key:
         return None
     found: list[Place] = []
-    for calling_code in REGIONLESS_CODES:
-        if calling_code == NANP or _may_name(calling_code, key):
-            found += _index(calling_code).places(key)
+    for spelling in _spellings(key):
+        for calling_code in REGIONLESS_CODES:
+            if calling_code == NANP or _may_name(calling_code, spelling):
+                found += _index(calling_code).places(spelling)
     division = _index(NANP).divisions.get(key) if len(key) > 2 else None
     if division is not None and not any(p.qualifier == division.code for p in found):
         return DivisionMatch(division, tuple(_best_first(found)))
@@ -597,6 +617,23 @@ def suggest_anywhere(text: str) -> list[Suggestion]:
             suggestions.append((10**12, Suggestion(name, match.division.name)))
     suggestions.sort(key=lambda ws: -ws[0])
     return [s for _, s in suggestions[:3]]
+
+
+def named_elsewhere(text: str) -> list[Suggestion]:
+    """Places called ``text`` in countries a search without a country does not look in.
+
+    Only indexes already built are read (all of them once the start-up build is in): `tokyo`
+    gets "`JP tokyo`" instead of a bare "not understood", and nothing is built for a typo.
+    """
+    key = normalize_name(text[:40])
+    found = []
+    for calling_code, index in list(_indexes.items()):
+        if calling_code in REGIONLESS_CODES or key not in index.names:
+            continue
+        for place in index.places(key)[:1]:
+            found.append((place.weight, Suggestion(f"{place.region} {key}", place.name)))
+    found.sort(key=lambda ws: -ws[0])
+    return [s for _, s in found[:3]]
 
 
 def _deletions(key: str) -> Iterator[str]:

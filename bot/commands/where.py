@@ -153,15 +153,21 @@ def _not_a_place(region: str | None, given: PlaceWords) -> CommandError:
 
 
 def close_places(given: PlaceWords) -> CommandError | None:
-    """For words that name nothing: the prominent places one typo away (`seatle`), if any."""
-    close = places.suggest_anywhere(" ".join(given.words))
+    """For words that name nothing here: close prominent places (`seatle`), else the same name
+    in a country a search without a country does not look in (`tokyo`: `JP tokyo`)."""
+    text = " ".join(given.words)
+    shown = display_word(given.typed)
+    close = places.suggest_anywhere(text)
+    if close:
+        hint = f"`{shown}` is not a place I know. Did you mean"
+    else:
+        close = places.named_elsewhere(text)
+        hint = f"`{shown}` needs its country:"
     if not close:
         return None
     offered = ", ".join(f"`{COMMAND} {s.words}` ({s.label})" for s in close)
-    return CommandError(
-        f"`{display_word(given.typed)}` is not a place I know. Did you mean {offered}?",
-        usage=PLACE_USAGE,
-    )
+    ending = "?" if hint.endswith("mean") else "."
+    return CommandError(f"{hint} {offered}{ending}", usage=PLACE_USAGE)
 
 
 def suggest_places(text: str, region: str) -> list[str]:

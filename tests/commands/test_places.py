@@ -445,3 +445,18 @@ def test_a_place_owning_a_whole_prefix_searches_it() -> None:
     # Vienna is all eight prefixes under Austria's 1.
     assert place_of("vienna") == ("AT", "Vienna", ("1",))
     assert not search("vienna").place.widened  # type: ignore[union-attr]
+
+
+def test_a_place_of_a_country_not_searched_without_one_says_which_country() -> None:
+    places.index_for("81")  # built at start-up in the bot (place_build); here by hand
+    with pytest.raises(CommandError) as caught:
+        parse_command("tokyo")
+    assert "`tokyo` needs its country: `/numbers JP tokyo` (Tokyo)." in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("saint louis", "St. Louis, MO"), ("ft worth", "Fort Worth, TX")],
+)
+def test_abbreviations_spelled_out_and_back(text: str, label: str) -> None:
+    assert place_of(text)[1] == label
