@@ -2,10 +2,10 @@
 
 The data is phonenumbers' geocoder (English names), read the way bot/phone.py reads it: one
 chunk file at a time and only the chunks that hold a calling code's prefixes. The files are
-scanned as text with a regular expression instead of being executed, which keeps building the
-whole North American index (32 000 prefixes) at 70-165 ms and 11 MB, depending on the load;
-an index is built on the first search that needs it and kept for the process's life (README,
-Performance; `python -m bench.place_index` measures it).
+scanned as text with a regular expression instead of being executed. The bot builds every
+country's index at start-up in a child process (bot/commands/place_build.py); until then, or
+without it (the CLI), an index is built on the first search that needs it and kept for the
+process's life (README, Performance; `python -m bench.place_index` measures both).
 
 North American (NANP, +1) names end in ", ST" (state or province): "Austin, TX". Area-code
 level entries name the state itself ("Texas", "Washington State"), which is where state names

@@ -11,6 +11,7 @@ import pytest
 
 from bot.commands import places
 from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.regions import normalize_name
 from bot.commands.vanity import keypad_digits, spell
 from bot.commands.where import COMMAND as WHERE_COMMAND
 from bot.domain import SearchPattern, SearchQuery
@@ -460,3 +461,18 @@ def test_a_place_of_a_country_not_searched_without_one_says_which_country() -> N
 )
 def test_abbreviations_spelled_out_and_back(text: str, label: str) -> None:
     assert place_of(text)[1] == label
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("København", "kobenhavn"),
+        ("Łódź", "lodz"),
+        ("Straße", "strasse"),
+        ("Ærøskøbing", "aeroskobing"),
+    ],
+)
+def test_letters_without_a_decomposition_are_spelled_as_typed_without_the_key(
+    typed: str, key: str
+) -> None:
+    assert normalize_name(typed) == key
