@@ -456,9 +456,15 @@ def _plain_index(calling_code: str) -> _Index:
 
 @cache
 def _national_length(region: str) -> int:
-    """Digits of a fixed-line national number (the metadata's example), for capacities."""
-    example = phonenumbers.example_number_for_type(region, phonenumbers.PhoneNumberType.FIXED_LINE)
-    return len(phonenumbers.national_significant_number(example)) if example is not None else 9
+    """Digits of a fixed-line national number, for capacities: the longest the plan allows.
+
+    Variable-length plans (Germany: 5 to 15) give their big cities the long numbers (Berlin:
+    030 and eight digits); beyond 10 digits are a few odd extensions, so 10 at most.
+    """
+    metadata = phonenumbers.PhoneMetadata.metadata_for_region(region, None)
+    fixed_line = metadata.fixed_line if metadata is not None else None
+    lengths = list(fixed_line.possible_length) if fixed_line is not None else []
+    return min(max(lengths, default=9), 10)
 
 
 _NOT_ALNUM = re.compile(r"[^0-9a-z]+")
@@ -518,6 +524,11 @@ def _spellings(key: str) -> tuple[str, ...]:
     return (key, f"{other} {rest}") if other is not None and rest else (key,)
 
 
+def _without_umlaut_e(key: str) -> str:
+    """ä, ö, ü typed as ae, oe, ue (German and Swedish keyboards without them)."""
+    return key.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
 def _aliased(key: str) -> list[Place | CountryOnly]:
     """Places an alias names (bot/data/place_aliases.json)."""
     alias = _aliases().names.get(key)
@@ -564,6 +575,8 @@ def find_anywhere(text: str) -> PlaceMatch | DivisionMatch | CountryOnly | None:
         for calling_code in REGIONLESS_CODES:
             if calling_code == NANP or _may_name(calling_code, spelling):
                 found += _index(calling_code).places(spelling)
+    if not found and _without_umlaut_e(key) != key:
+        return find_anywhere(_without_umlaut_e(key))  # muenchen, koeln, goeteborg
     division = _index(NANP).divisions.get(key) if len(key) > 2 else None
     if division is not None and not any(p.qualifier == division.code for p in found):
         return DivisionMatch(division, tuple(_best_first(found)))
@@ -616,7 +629,11 @@ def suggest_anywhere(text: str) -> list[Suggestion]:
         elif isinstance(match, DivisionMatch):
             suggestions.append((10**12, Suggestion(name, match.division.name)))
     suggestions.sort(key=lambda ws: -ws[0])
-    return [s for _, s in suggestions[:3]]
+    # One place reached through several names (Bern, Berne, Berna) is offered once.
+    unique: dict[str, Suggestion] = {}
+    for _, suggestion in suggestions:
+        unique.setdefault(suggestion.label, suggestion)
+    return list(unique.values())[:3]
 
 
 def named_elsewhere(text: str) -> list[Suggestion]:

@@ -158,6 +158,9 @@ def close_places(given: PlaceWords) -> CommandError | None:
     text = " ".join(given.words)
     shown = display_word(given.typed)
     close = places.suggest_anywhere(text)
+    if not close and len(given.words) > 1 and places.find_qualifier(given.words[-1]):
+        # `seatle wa`: the typo is in the place, the state is fine.
+        close = places.suggest_anywhere(" ".join(given.words[:-1]))
     if close:
         hint = f"`{shown}` is not a place I know. Did you mean"
     else:

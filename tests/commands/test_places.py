@@ -360,6 +360,8 @@ def test_a_region_after_a_place_that_is_no_state_stays_a_region() -> None:
         ("manchster", "`/numbers manchester` (Manchester)", None),
         ("stokholm", "`/numbers stockholm` (Stockholm)", None),
         ("torronto", "`/numbers toronto` (Toronto, ON)", None),
+        ("seatle wa", "`/numbers seattle` (Seattle, WA)", None),
+        ("berln", "`/numbers berlin` (Berlin)", "Berne), `/numbers bern"),  # one Berne
     ],
 )
 def test_typos_without_a_country_suggest_places_before_countries(
@@ -388,6 +390,8 @@ def test_a_country_typo_still_suggests_the_country() -> None:
         ("frankfurt", "DE", "Frankfurt am Main", "69"),
         ("roma", "IT", "Rome", "06"),
         ("JP osaka", "JP", "Osaka, Osaka", "6"),  # the data's "City, Prefecture"
+        ("muenchen", "DE", "Munich", "89"),  # ü typed as ue
+        ("goeteborg", "SE", "Gothenburg", "31"),
     ],
 )
 def test_local_and_short_names(text: str, region: str, label: str, area: str) -> None:
