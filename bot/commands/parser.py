@@ -61,8 +61,8 @@ USAGE = "\n".join(
         f" default {DEFAULT_LIMIT})",
         f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
         f"`{COMMAND} PLACE [TYPE] [filters]`: numbers in a city, state or near a number",
-        f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} US in:portland,me`"
-        " (`,ST` picks among same-named places)",
+        f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} portland me` or"
+        f" `{COMMAND} US in:portland,me` (a state picks among same-named places)",
         f"  • `{COMMAND} US texas` or `US TX`, `{COMMAND} CA ontario`: a state's area codes",
         f"  • `{COMMAND} near:+12065550123`: same exchange first, then the area code",
         "  • prefixes as dialled at home work too: `US 1206`, `GB 020`, `SE 08`, `+1206`",
