@@ -75,6 +75,7 @@ class Warmup:
         self._child: subprocess.Popen[bytes] | None = None
         self._closed = False
         self._lock = threading.Lock()
+        self.started = threading.Event()  # the child runs
         self.done = threading.Event()
 
     def start(self) -> None:
@@ -90,6 +91,7 @@ class Warmup:
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
                 )
+            self.started.set()
             # One read into one buffer (communicate() keeps a list of chunks, then a copy).
             timer = threading.Timer(_TIMEOUT_SECONDS, self._child.kill)
             timer.start()

@@ -35,6 +35,16 @@ def test_a_closed_warm_up_installs_nothing() -> None:
     assert "46" not in places._indexes
 
 
+def test_closing_kills_a_running_child_and_installs_nothing() -> None:
+    places._indexes.pop("86", None)
+    warmup = place_build.Warmup(["86"])  # China: seconds of work, so still running below
+    warmup.start()
+    assert warmup.started.wait(timeout=60)
+    warmup.close()
+    assert warmup.done.wait(timeout=60)
+    assert "86" not in places._indexes
+
+
 def test_the_bot_warms_up_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLACE_INDEX_WARMUP")
     assert Settings(_env_file=None).place_index_warmup
