@@ -418,6 +418,8 @@ def _division_keys(name: str) -> Iterable[str]:
     yield key
     if key.endswith(" state"):  # "Washington State"
         yield key.removesuffix(" state")
+    else:  # "new york state", as people tell the state from its city
+        yield f"{key} state"
     if key == "newfoundland and labrador":
         yield "newfoundland"
 

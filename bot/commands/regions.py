@@ -21,6 +21,7 @@ _ALIASES: dict[str, str] = {
     "england": "GB",  # constituent countries of the UK: their numbers are GB numbers
     "scotland": "GB",
     "wales": "GB",
+    "northern ireland": "GB",
     "america": "US",  # everyday short name; pycountry has "United States (of America)"
     "uae": "AE",  # the usual abbreviation; the ISO alpha-3 is ARE
     "russia": "RU",  # pycountry: "Russian Federation" and no common name

@@ -347,6 +347,8 @@ def test_washington_dc_searches_its_overlay_too() -> None:
 
 def test_a_region_after_a_place_that_is_no_state_stays_a_region() -> None:
     assert place_of("london uk") == ("GB", "London", ("20",))
+    assert place_of("belfast northern ireland")[:2] == ("GB", "Belfast")
+    assert place_of("new york state")[:2] == ("US", "New York")
     with pytest.raises(CommandError, match="one region at a time"):
         parse_command("US springfield il GB")
 
