@@ -79,6 +79,7 @@ class Warmup:
         self.done = threading.Event()
 
     def start(self) -> None:
+        places.suggestions_come_later()
         threading.Thread(target=self._run, name="place-index-warmup", daemon=True).start()
 
     def _run(self) -> None:
@@ -111,6 +112,8 @@ class Warmup:
             if not self._closed:
                 log.warning("place index warm-up failed (%s); searches build them as needed", err)
         finally:
+            # Installed, or not coming: either way a search may build what it lacks again.
+            places.suggestions_come_later(False)
             self.done.set()
 
     def close(self) -> None:

@@ -684,6 +684,14 @@ def _deletions(key: str) -> Iterator[str]:
 # A variant -> the name it comes from; several names, tab-separated (one string per entry
 # keeps the index at a few MB).
 _suggestions: dict[str, str] = {}
+# False while a start-up build (place_build.Warmup) is bringing the typo index: building it
+# here too would read every listed country on the event loop, seconds before the ack.
+_build_suggestions_here = [True]
+
+
+def suggestions_come_later(later: bool = True) -> None:
+    """Typo suggestions wait for the start-up build (``later``) or are built on first use."""
+    _build_suggestions_here[0] = not later
 
 
 def _suggestion_index() -> dict[str, str]:
@@ -693,7 +701,7 @@ def _suggestion_index() -> dict[str, str]:
     substitution or swap of one letter leaves a variant in common with the name, found in
     microseconds. Built with the indexes (bot/commands/place_build.py) or on first use.
     """
-    if not _suggestions:
+    if not _suggestions and _build_suggestions_here[0]:
         _suggestions.update(_build_suggestions())
     return _suggestions
 

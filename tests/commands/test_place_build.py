@@ -45,6 +45,30 @@ def test_closing_kills_a_running_child_and_installs_nothing() -> None:
     assert "86" not in places._indexes
 
 
+def test_while_the_build_runs_a_typo_builds_no_typo_index_on_the_event_loop(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(places, "_suggestions", {})
+    places.suggestions_come_later()
+    try:
+        assert places.suggest_anywhere("seatle") == []
+        assert places._suggestions == {}
+    finally:
+        places.suggestions_come_later(False)
+    assert places.suggest_anywhere("seatle")[0].words == "seattle"
+
+
+def test_a_failed_build_is_logged_and_searches_build_as_before(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    warmup = place_build.Warmup(["not-a-calling-code"])  # the child exits with an error
+    warmup.start()
+    assert warmup.done.wait(timeout=120)
+    assert "place index warm-up failed (exit status 1)" in caplog.text
+    assert places._build_suggestions_here == [True]
+    assert places.suggest_anywhere("seatle")[0].words == "seattle"
+
+
 def test_the_bot_warms_up_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLACE_INDEX_WARMUP")
     assert Settings(_env_file=None).place_index_warmup
