@@ -87,26 +87,23 @@ class RecordingWarmup:
         self.calls.append("close")
 
 
+@pytest.mark.parametrize(
+    ("warmup", "during", "after"),
+    [(True, [["start"]], [["start", "close"]]), (False, [], [])],
+)
 async def test_the_lifespan_starts_the_place_index_build_and_stops_it(
-    sinch_api: respx.Router, slack: SlackStub, monkeypatch: pytest.MonkeyPatch
+    sinch_api: respx.Router,
+    slack: SlackStub,
+    monkeypatch: pytest.MonkeyPatch,
+    warmup: bool,
+    during: list[list[str]],
+    after: list[list[str]],
 ) -> None:
     monkeypatch.setattr(place_build, "Warmup", RecordingWarmup)
     RecordingWarmup.made.clear()
-    settings = make_settings(slack, place_index_warmup=True)
+    settings = make_settings(slack, place_index_warmup=warmup)
     runtime = build_runtime(settings, sinch_transport=httpx.MockTransport(sinch_api.async_handler))
     app = create_app(settings, runtime=runtime, authorize=offline_authorize)
     async with app.asgi.router.lifespan_context(app.asgi):
-        assert [w.calls for w in RecordingWarmup.made] == [["start"]]
-    assert [w.calls for w in RecordingWarmup.made] == [["start", "close"]]
-
-
-async def test_without_the_setting_nothing_is_built_at_start_up(
-    sinch_api: respx.Router, slack: SlackStub, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(place_build, "Warmup", RecordingWarmup)
-    RecordingWarmup.made.clear()
-    settings = make_settings(slack, place_index_warmup=False)
-    runtime = build_runtime(settings, sinch_transport=httpx.MockTransport(sinch_api.async_handler))
-    app = create_app(settings, runtime=runtime, authorize=offline_authorize)
-    async with app.asgi.router.lifespan_context(app.asgi):
-        assert RecordingWarmup.made == []
+        assert [w.calls for w in RecordingWarmup.made] == during
+    assert [w.calls for w in RecordingWarmup.made] == after
