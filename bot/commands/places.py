@@ -577,8 +577,6 @@ def find_anywhere(text: str) -> PlaceMatch | DivisionMatch | CountryOnly | None:
         for calling_code in REGIONLESS_CODES:
             if calling_code == NANP or _may_name(calling_code, spelling):
                 found += _index(calling_code).places(spelling)
-    if not found and _without_umlaut_e(key) != key:
-        return find_anywhere(_without_umlaut_e(key))  # muenchen, koeln, goeteborg
     division = _index(NANP).divisions.get(key) if len(key) > 2 else None
     if division is not None and not any(p.qualifier == division.code for p in found):
         return DivisionMatch(division, tuple(_best_first(found)))
@@ -588,7 +586,8 @@ def find_anywhere(text: str) -> PlaceMatch | DivisionMatch | CountryOnly | None:
             return aliased[0]
         found = [p for p in aliased if isinstance(p, Place)]
     if not found:
-        return None
+        plain = _without_umlaut_e(key)  # muenchen, koeln, goeteborg (never quebec)
+        return find_anywhere(plain) if plain != key else None
     ranked = _best_first(found)
     return PlaceMatch(best=ranked[0], others=ranked[1:])
 

@@ -394,6 +394,7 @@ def test_a_country_typo_still_suggests_the_country() -> None:
         ("JP osaka", "JP", "Osaka, Osaka", "6"),  # the data's "City, Prefecture"
         ("muenchen", "DE", "Munich", "89"),  # ü typed as ue
         ("goeteborg", "SE", "Gothenburg", "31"),
+        ("quebec", "CA", "Quebec", "450"),  # "ue" here is no ü
     ],
 )
 def test_local_and_short_names(text: str, region: str, label: str, area: str) -> None:
