@@ -1,8 +1,15 @@
-"""Measure what building one country's place index costs: `python -m bench.place_index [CC…]`.
+"""Measure what place search costs: `python -m bench.place_index [CC…]` and `--all`.
 
 Each calling code is measured in a fresh interpreter (a built index is cached for the life of
 the process), after the imports and the region-name index a running bot already has, so the
 numbers are the extra cost of the first place search. Prints the median of ``--runs`` runs.
+
+``--all`` measures what the bot does at start-up (bot/commands/place_build.py): every
+country's index built in a child process and unpickled in a thread. It prints the bot's own
+CPU time and resident-memory growth for that (the budget: 30 MB for all countries), then the
+CPU time a search spends before the ack on words no place or keyword has (the budget: 1 ms at
+the 99th percentile) and on one-letter typos of cities. CPU time, not wall time: the machine
+may be shared, and another process's load must not count as ours.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import json
 import statistics
 import subprocess
 import sys
+from typing import Any
 
 _PROBE = """
 import json, resource, sys, time
@@ -35,6 +43,55 @@ print(json.dumps({
 """
 
 
+_ALL_PROBE = """
+import gc, json, random, resource, string, sys, time
+from bot.commands import place_build, places
+from bot.commands.parser import parse_command
+from bot.commands.regions import lookup_region
+from bot.errors import CommandError
+from bot.phone import locality
+lookup_region("us"); locality("+12065550100"); parse_command("US LOCAL")
+def rss_kib():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize() // 1024
+before, cpu, wall = rss_kib(), time.process_time(), time.perf_counter()
+warmup = place_build.Warmup()
+warmup.start()
+warmup.done.wait()
+gc.collect()
+loaded = {"cpu_ms": (time.process_time() - cpu) * 1000, "wall_s": time.perf_counter() - wall,
+          "rss_mib": (rss_kib() - before) / 1024, "indexes": len(places._indexes)}
+def cost(words):
+    samples = []
+    for word in words:
+        started = time.process_time_ns()
+        try:
+            parse_command(word)
+        except CommandError:
+            pass
+        samples.append((time.process_time_ns() - started) / 1e6)
+    samples.sort()
+    return {"p50_ms": samples[len(samples) // 2], "p99_ms": samples[len(samples) * 99 // 100]}
+rng = random.Random(21)
+unknown = ["".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(4, 12)))
+           for _ in range(3000)]
+typos = ["seatle", "chicgo", "manchster", "philadelpia", "stokholm", "torronto", "bostn",
+         "san fransisco", "denvr", "houstin", "londn", "amsterdm"] * 25
+loaded["unknown"] = cost(unknown)
+places.find_anywhere.cache_clear()
+loaded["typos"] = cost(typos)
+print(json.dumps(loaded))
+"""
+
+
+def measure_all() -> dict[str, Any]:
+    out = subprocess.run(
+        [sys.executable, "-c", _ALL_PROBE], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, Any] = json.loads(out)
+    return result
+
+
 def measure(calling_code: str, runs: int) -> dict[str, float]:
     samples = []
     for _ in range(runs):
@@ -52,7 +109,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("codes", nargs="*", default=["1", "44", "46", "49"])
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--all", action="store_true", help="every country, as at start-up")
     args = parser.parse_args(argv)
+    if args.all:
+        m = measure_all()
+        print(
+            f"all {m['indexes']} calling codes: child build {m['wall_s']:.1f} s wall;"
+            f" the bot {m['cpu_ms']:.0f} ms CPU, +{m['rss_mib']:.1f} MiB RSS"
+        )
+        for kind in ("unknown", "typos"):
+            print(
+                f"  {kind:<8} word before the ack: p50 {m[kind]['p50_ms']:.3f} ms,"
+                f" p99 {m[kind]['p99_ms']:.3f} ms CPU"
+            )
+        return 0
     print(f"{'code':>5} {'build ms':>9} {'+RSS MiB':>9} {'+peak MiB':>10} {'places':>7}")
     for code in args.codes:
         m = measure(code, args.runs)

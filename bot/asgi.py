@@ -14,6 +14,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.commands import place_build
 from bot.config import Settings
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
@@ -140,7 +141,10 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # APScheduler must start inside the running loop; its first tick fetches the token.
         scheduler = build_scheduler(provider)
+        warmup = place_build.Warmup() if settings.place_index_warmup else None
         try:
+            if warmup is not None:
+                warmup.start()  # in the background: searches work meanwhile, just slower
             scheduler.start()
             if socket_runner is not None:
                 # In the background: a refused app token must not keep PORT from binding.
@@ -148,6 +152,8 @@ def create_app(
             yield
         finally:
             # Also after a failed start-up: whatever started is stopped, every session closed.
+            if warmup is not None:
+                warmup.close()
             if socket_runner is not None:
                 await socket_runner.aclose()
             still_running = await inflight.drain(DRAIN_SECONDS)

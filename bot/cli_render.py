@@ -9,6 +9,7 @@ from typing import Any
 from bot.active_summary import ActiveSummary, Costs
 from bot.commands.regions import region_name
 from bot.commands.vanity import spell
+from bot.domain import SearchQuery
 from bot.money import format_amount, format_total
 from bot.phone import format_international, format_national, locality
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
@@ -119,6 +120,8 @@ def _search_notes(result: SearchResult) -> list[str]:
         notes.append(
             f"Searched {q.place.label} ({region_name(q.region)}): {', '.join(q.place.areas)}"
         )
+        if q.place.widened:
+            notes.append(f"{q.place.widened_note}.")
         if q.place.skipped:
             notes.append(f"{q.place.skipped} less prominent area codes not searched.")
         if q.place.others:
@@ -239,10 +242,34 @@ def _summary_json(summary: ActiveSummary) -> dict[str, Any]:
     }
 
 
+def _query_json(query: SearchQuery) -> dict[str, Any]:
+    """What was searched, as the parser decided it: for scripts and tests to check."""
+    pattern = query.pattern
+    place = query.place
+    return {
+        "region": query.region,
+        "type": query.type.value,
+        "pattern": None
+        if pattern is None
+        else {"kind": pattern.kind.value, "digits": pattern.digits, "word": pattern.word},
+        "place": None
+        if place is None
+        else {
+            "label": place.label,
+            "text": place.text,
+            "areas": list(place.areas),
+            "skipped": place.skipped,
+            "widened": place.widened,
+            "others": list(place.others),
+        },
+    }
+
+
 def render_json(result: Result, *, sandbox: bool) -> str:
     payload: dict[str, Any] = {"sandbox": sandbox}
     if isinstance(result, SearchResult):
         place = result.query.place
+        payload["query"] = _query_json(result.query)
         payload |= {
             "numbers": [_number_json(n, result) for n in result.shown],
             "more": result.more,

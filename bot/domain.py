@@ -63,6 +63,17 @@ class PlaceFilter:
     # What a reply says about how the place was chosen; not part of the search itself.
     skipped: int = field(default=0, compare=False)  # areas of a state left out
     others: tuple[str, ...] = field(default=(), compare=False)  # namesakes, as words to type
+    # The place's own prefixes were too many: ``areas`` are their parents, shared with nearby
+    # places (Paris: 1), and the reply says so.
+    widened: bool = field(default=False, compare=False)
+
+    @property
+    def widened_note(self) -> str:
+        """What a reply says when ``widened``: the search covers more than the place."""
+        return (
+            f"{self.label} has more prefixes than one search takes; these wider ones also"
+            " cover nearby places"
+        )
 
 
 @dataclass(frozen=True)

@@ -264,3 +264,28 @@ def geocoded_prefix(digits: str) -> tuple[str, str] | None:
         if name is not None:
             return digits[:length], name
     return None
+
+
+# A data line naming a prefix in more than one language: ` '4989':{'de': u('M\u00fcnchen'), …`.
+_MULTILINGUAL = re.compile(
+    r"^ '(\d+)':\{([^\n]*'[a-z_A-Z]+': [^\n]*'[a-z_A-Z]+': [^\n]*)\},$", re.M
+)
+_NAME = re.compile(r"""'([a-zA-Z_]+)': (?:u\()?(?:'((?:[^'\\\n]|\\.)*)'|"((?:[^"\\\n]|\\.)*)")""")
+
+
+def geodata_other_names(calling_code: str) -> list[tuple[str, str]]:
+    """(national digits, name) for each non-English name of a prefix under ``calling_code``.
+
+    phonenumbers names some prefixes in the local languages too ("München", "Genève", "Wien"):
+    the names people there type. Names equal to the English one are left out.
+    """
+    found: list[tuple[str, str]] = []
+    skip = len(calling_code)
+    for text in geodata_texts(calling_code):
+        for prefix, names in _MULTILINGUAL.findall(text):
+            if not prefix.startswith(calling_code) or len(prefix) <= skip:
+                continue
+            parsed = {lang: _unescaped(a or b) for lang, a, b in _NAME.findall(names)}
+            english = parsed.pop("en", None)
+            found += [(prefix[skip:], n) for n in parsed.values() if n != english]
+    return found

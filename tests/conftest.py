@@ -22,6 +22,9 @@ def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPat
     for name in list(os.environ):
         if name.startswith(_PREFIXES):
             monkeypatch.delenv(name, raising=False)
+    # Each app a test starts would build every place index in a child process (seconds of
+    # CPU); tests that want it (tests/commands/test_place_build.py) start it themselves.
+    monkeypatch.setenv("PLACE_INDEX_WARMUP", "false")
     monkeypatch.chdir(tmp_path_factory.mktemp("cwd"))
 
 

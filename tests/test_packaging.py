@@ -31,5 +31,8 @@ def test_the_wheel_holds_only_the_bot_package(tmp_path: Path) -> None:
 
     [wheel] = (tmp_path / "dist").glob("numbers_bot-*.whl")
     with zipfile.ZipFile(wheel) as archive:
-        top_level = {name.split("/", 1)[0] for name in archive.namelist()}
+        names = archive.namelist()
+        top_level = {name.split("/", 1)[0] for name in names}
     assert top_level == {"bot", wheel.name.split("-py3")[0] + ".dist-info"}
+    # Place search reads these at run time (bot/commands/places.py).
+    assert {"bot/data/nanp_overlays.json", "bot/data/place_aliases.json"} <= set(names)

@@ -172,3 +172,50 @@ async def test_no_show_more_button_when_everything_is_shown(runtime: Runtime) ->
     message = json.dumps(render_search(result, sandbox=True))
     assert SHOW_MORE_ACTION not in message
     assert "numbers_share" in message
+
+
+@pytest.mark.parametrize(
+    ("words", "query"),
+    [
+        (
+            ["springfield", "il"],
+            {
+                "region": "US",
+                "type": "LOCAL",
+                "pattern": None,
+                "place": {"label": "Springfield, IL", "areas": ["217", "447"], "skipped": 0},
+            },
+        ),
+        (
+            ["GB", "MOBILE", "ends:00"],
+            {
+                "region": "GB",
+                "type": "MOBILE",
+                "pattern": {"kind": "END", "digits": "00", "word": None},
+                "place": None,
+            },
+        ),
+        (["US", "texas"], {"region": "US", "place": {"label": "Texas", "skipped": 16}}),
+    ],
+)
+def test_cli_json_says_what_was_searched(
+    capsys: pytest.CaptureFixture[str], words: list[str], query: dict[str, Any]
+) -> None:
+    assert main(["search", *words, "--sandbox", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)["query"]
+    for key, value in query.items():
+        if isinstance(value, dict) and key == "place":
+            assert {k: got[key][k] for k in value} == value
+        else:
+            assert got[key] == value
+
+
+async def test_a_widened_place_says_so_in_slack(runtime: Runtime) -> None:
+    result = await search(runtime, "paris")
+    message = json.dumps(render_search(result, sandbox=True), ensure_ascii=False)
+    assert "Paris has more prefixes than one search takes" in message
+
+
+def test_a_widened_place_says_so_in_the_cli(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["search", "paris", "--sandbox"]) == 0
+    assert "Paris has more prefixes than one search takes" in capsys.readouterr().out

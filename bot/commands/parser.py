@@ -61,8 +61,8 @@ SEARCH_HELP_LINES = (
     f" default {DEFAULT_LIMIT})",
     f"  • e.g. `{COMMAND} US LOCAL sms 206`, `{COMMAND} GB MOBILE ends:00 limit:5`",
     f"`{COMMAND} PLACE [TYPE] [filters]`: numbers in a city, state or near a number",
-    f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} US in:portland,me`"
-    " (`,ST` picks among same-named places)",
+    f"  • `{COMMAND} seattle`, `{COMMAND} GB london`, `{COMMAND} portland me` or"
+    f" `{COMMAND} US in:portland,me` (a state picks among same-named places)",
     f"  • `{COMMAND} US texas` or `US TX`, `{COMMAND} CA ontario`: a state's area codes",
     f"  • `{COMMAND} near:+12065550123`: same exchange first, then the area code",
     "  • prefixes as dialled at home work too: `US 1206`, `GB 020`, `SE 08`, `+1206`",
@@ -378,6 +378,21 @@ def _scan(words: _Words, kind: Kind) -> _Facts:
             raise CommandError(
                 f"`{word}` goes first: `{COMMAND} {word} …`.", usage=usage_for(_KIND_WORDS[word])
             )
+        if (
+            kind is SearchQuery
+            and last_place_word == i - 1
+            and not facts.places[-1].explicit
+            and _PLACE_WORD.fullmatch(token)
+            and where.continues_place(facts.places[-1].words, token)
+        ):
+            # `springfield il`, `new jersey`: the region word belongs to the place.
+            run = facts.places[-1]
+            facts.places[-1] = where.PlaceWords(
+                (*run.words, token), f"{run.typed} {words.typed[i]}"
+            )
+            last_place_word = i
+            i += 1
+            continue
         consumed = _region(facts, words, i)
         if consumed:
             i += consumed
@@ -680,19 +695,24 @@ def _one_place(
     if not facts.places:
         return region, None
     words = facts.places[0]
-    if not words.explicit:
-        # Words nothing claimed: a typo of a keyword ("smss", "cell") beats a place search.
-        typo = _keyword_typo(words)
-        if typo is not None:
-            raise typo
     try:
         return where.resolve(region, words)
     except CommandError:
+        if not words.explicit:
+            # Words nothing claimed and no place: a typo of a keyword ("smss", "cell") is
+            # likelier than a place typo. A place comes first: `oregon`, `regina`.
+            typo = _keyword_typo(words)
+            if typo is not None:
+                raise typo from None
         joined = _with_region_word(facts, words)
         if joined is not None:
             return joined
         if region is None and not words.explicit:
-            # Not a place anywhere: the region hints of before ("Swedn" -> SE).
+            # Not a place anywhere: close place names first ("seatle"), then the region hints
+            # of before ("Swedn" -> SE).
+            close = where.close_places(words)
+            if close is not None:
+                raise close from None
             raise _unknown_word(
                 _Words(list(words.words), words.typed.split()), 0, SearchQuery
             ) from None

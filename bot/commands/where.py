@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import phonenumbers
 
 from bot.commands import places
-from bot.commands.places import Division, Place, PlaceMatch
+from bot.commands.places import CountryOnly, Division, DivisionMatch, Place, PlaceMatch
 from bot.commands.regions import display_word, normalize_name, region_name
 from bot.domain import MAX_PLACE_AREAS, PlaceFilter
 from bot.errors import CommandError
@@ -35,22 +35,48 @@ class PlaceWords:
     explicit: bool = False  # given with in:
 
 
-def resolve(region: str | None, given: PlaceWords) -> tuple[str, PlaceFilter]:
-    """The region and PlaceFilter that ``given`` names, in ``region`` when one was given."""
+def resolve(region: str | None, given: PlaceWords) -> tuple[str, PlaceFilter | None]:
+    """The region and PlaceFilter that ``given`` names, in ``region`` when one was given.
+
+    The whole run is tried first, then its last word or two as a state or province
+    (`springfield il`, `london ontario`, `paris, texas`); the place keeps its own country.
+    """
     text = " ".join(given.words)
-    qualifier = given.qualifier
-    if qualifier is None and len(given.words) > 1 and len(given.words[-1]) == 2:
-        # `in:austin tx`: a trailing two-letter word may be the state.
-        found = _find(region, " ".join(given.words[:-1]), given.words[-1])
-        if found is not None:
-            return found
-    found = _find(region, text, qualifier)
+    if given.qualifier is not None:
+        found = _find(region, text, given.qualifier)
+    else:
+        found = _find(region, text, None)
+        for size in (1, 2):
+            if found is not None or len(given.words) <= size:
+                break
+            division = places.find_qualifier(" ".join(given.words[-size:]))
+            if division is not None:
+                found = _find(region, " ".join(given.words[:-size]), division.code)
     if found is not None:
         return found
     raise _not_a_place(region, given)
 
 
-def _find(region: str | None, text: str, qualifier: str | None) -> tuple[str, PlaceFilter] | None:
+def continues_place(words: tuple[str, ...], word: str) -> bool:
+    """Whether ``word`` (also a region: `il`, `georgia`, `jersey`) belongs to the place before it.
+
+    `springfield il` is Springfield, Illinois, not Springfield in Israel; `new jersey` is the
+    state. A word that neither qualifies nor extends a place stays a region (`london uk`).
+    """
+    try:
+        resolve(None, PlaceWords((*words, word), " ".join((*words, word))))
+    except CommandError:
+        return False
+    return (
+        places.find_anywhere(" ".join(words)) is None
+        or len(word) == 2
+        or (places.find_qualifier(word) is not None)
+    )
+
+
+def _find(
+    region: str | None, text: str, qualifier: str | None
+) -> tuple[str, PlaceFilter | None] | None:
     if region is not None:
         match = places.find_place(text, region, qualifier)
         if match is not None:
@@ -58,19 +84,24 @@ def _find(region: str | None, text: str, qualifier: str | None) -> tuple[str, Pl
         division = places.find_division(text, region) if qualifier is None else None
         return (region, _from_division(division)) if division is not None else None
     found = places.find_anywhere(text)
-    if isinstance(found, PlaceMatch) and qualifier is not None:
-        namesakes = [found.best, *found.others]
+    if qualifier is not None:
+        # `portland me`: among every namesake (a state's towns too), the one in that state.
+        if isinstance(found, PlaceMatch):
+            namesakes = [found.best, *found.others]
+        elif isinstance(found, DivisionMatch):
+            namesakes = list(found.others)
+        else:
+            return None
         chosen = [p for p in namesakes if p.qualifier == qualifier.upper()]
         if not chosen:
             return None
-        rest = tuple(p for p in namesakes if p is not chosen[0])
-        found = PlaceMatch(best=chosen[0], others=rest)
-    elif qualifier is not None:
-        return None
+        found = PlaceMatch(best=chosen[0], others=tuple(p for p in namesakes if p is not chosen[0]))
     if isinstance(found, PlaceMatch):
         return found.best.region, _from_place(found)
-    if isinstance(found, Division):
-        return found.region, _from_division(found)
+    if isinstance(found, DivisionMatch):
+        return found.division.region, _from_division(found.division, found.others)
+    if isinstance(found, CountryOnly):
+        return found.region, None
     return None
 
 
@@ -83,30 +114,32 @@ def _from_place(match: PlaceMatch) -> PlaceFilter:
         if place.region != best.region:
             abroad.setdefault(place.region, place)
     rest = [p for p in match.others if p not in abroad.values()]
-    others = tuple(_typed_form(best.region, p) for p in [*abroad.values(), *rest][:5])
-    return PlaceFilter(text=best.in_form, label=best.name, areas=best.areas, others=others)
+    others = tuple(_typed_form(p) for p in [*abroad.values(), *rest][:5])
+    return PlaceFilter(
+        text=best.in_form, label=best.name, areas=best.areas, others=others, widened=best.widened
+    )
 
 
-def _typed_form(region: str, place: Place) -> str:
+def _typed_form(place: Place) -> str:
     """What to type for a namesake: its country and `in:` form (`US in:austin,mn`)."""
-    del region  # the namesake's own country is what picks it
     return f"{place.region} {place.in_form}"
 
 
-def _from_division(division: Division) -> PlaceFilter:
+def _from_division(division: Division, towns: tuple[Place, ...] = ()) -> PlaceFilter:
     areas = division.areas[:MAX_PLACE_AREAS]
     return PlaceFilter(
         text=division.code.lower(),
         label=division.name,
         areas=areas,
         skipped=len(division.areas) - len(areas),
+        others=tuple(_typed_form(p) for p in towns[:5]),
     )
 
 
 def _not_a_place(region: str | None, given: PlaceWords) -> CommandError:
     shown = display_word(given.typed)
     if region is None:
-        return CommandError(
+        return close_places(given) or CommandError(
             f"`{shown}` is not a region or a place I know.",
             usage=f"Give the country too, e.g. `{COMMAND} GB london`; or {PLACE_USAGE}.",
         )
@@ -117,6 +150,27 @@ def _not_a_place(region: str | None, given: PlaceWords) -> CommandError:
     if close:
         hint += " Did you mean " + ", ".join(f"`{region} {c}`" for c in close) + "?"
     return CommandError(hint, usage=PLACE_USAGE)
+
+
+def close_places(given: PlaceWords) -> CommandError | None:
+    """For words that name nothing here: close prominent places (`seatle`), else the same name
+    in a country a search without a country does not look in (`tokyo`: `JP tokyo`)."""
+    text = " ".join(given.words)
+    shown = display_word(given.typed)
+    close = places.suggest_anywhere(text)
+    if not close and len(given.words) > 1 and places.find_qualifier(given.words[-1]):
+        # `seatle wa`: the typo is in the place, the state is fine.
+        close = places.suggest_anywhere(" ".join(given.words[:-1]))
+    if close:
+        hint = f"`{shown}` is not a place I know. Did you mean"
+    else:
+        close = places.named_elsewhere(text)
+        hint = f"`{shown}` needs its country:"
+    if not close:
+        return None
+    offered = ", ".join(f"`{COMMAND} {s.words}` ({s.label})" for s in close)
+    ending = "?" if hint.endswith("mean") else "."
+    return CommandError(f"{hint} {offered}{ending}", usage=PLACE_USAGE)
 
 
 def suggest_places(text: str, region: str) -> list[str]:

@@ -331,6 +331,8 @@ def _search_notes(result: SearchResult) -> list[str]:
         else:
             noun = "area code" if len(place.areas) == 1 else "area codes"
             notes.append(f"Searched {_user(place.label, 100)}: {noun} {areas}")
+        if place.widened:
+            notes.append(escape(place.widened_note))
         if place.skipped:
             notes.append(
                 f"{place.skipped} less prominent area codes not searched: name a city, or give"

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from bot.commands import places
 from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.regions import normalize_name
 from bot.commands.vanity import keypad_digits, spell
 from bot.commands.where import COMMAND as WHERE_COMMAND
 from bot.domain import SearchPattern, SearchQuery
 from bot.errors import CommandError
+from bot.phone import geodata_entries
 
 
 def search(text: str) -> SearchQuery:
@@ -26,7 +30,7 @@ def test_the_most_prominent_namesake_wins_and_the_others_are_offered() -> None:
     assert query.region == "US"
     assert query.place is not None
     assert query.place.label == "Austin, TX"
-    assert query.place.areas == ("512",)
+    assert query.place.areas == ("512", "737")  # 737 overlays 512 (NANPA)
     assert query.place.others[:2] == ("US in:austin,mn", "US in:austin,in")
 
 
@@ -150,6 +154,14 @@ def test_vanity_letters_are_keypad_digits() -> None:
         "near:+12065550123",
         "US contains:PIZZA nodocs max:2.50 sort:price limit:5",
         "in:san francisco,ca sms",
+        "springfield il",
+        "washington dc",
+        "texas",
+        "new jersey",
+        "paris",
+        "münchen",
+        "london ontario",
+        "copenhagen",
     ],
 )
 def test_format_query_round_trips_place_searches(text: str) -> None:
@@ -244,4 +256,230 @@ def test_names_as_people_type_them(text: str, label: str) -> None:
 def test_namesakes_abroad_are_offered_first() -> None:
     query = search("manchester")
     assert query.place is not None
-    assert query.place.others[0] == "GB in:manchester"
+    assert query.region == "GB"
+    assert query.place.others[0] == "US in:manchester,nh"
+
+
+# --- issue 21: the place people mean ---------------------------------------------------------
+
+
+def place_of(text: str) -> tuple[str, str, tuple[str, ...]]:
+    query = search(text)
+    assert query.place is not None, text
+    return query.region, query.place.label, query.place.areas
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "label", "area"),
+    [
+        ("manchester", "GB", "Manchester", "161"),  # all of 0161, not 15 exchanges of 603
+        ("glasgow", "GB", "Glasgow", "141"),
+        ("belfast", "GB", "Belfast", "2890"),
+        ("birmingham", "GB", "Birmingham", "121"),
+        ("perth", "AU", "Perth", "8"),
+        ("vancouver", "CA", "Vancouver, BC", "604"),
+        ("boston", "US", "Boston, MA", "617"),  # over Boston, Lincolnshire (01205)
+        ("dublin", "IE", "Dublin", "1"),
+    ],
+)
+def test_namesakes_across_countries_rank_by_numbering_capacity(
+    text: str, region: str, label: str, area: str
+) -> None:
+    found_region, found_label, areas = place_of(text)
+    assert (found_region, found_label) == (region, label)
+    assert areas[0].startswith(area)
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "town"),
+    [
+        ("texas", "Texas", "AU in:texas"),
+        ("california", "California", "US in:california,md"),
+        ("washington", "Washington State", "US in:washington,pa"),
+        ("oregon", "Oregon", None),  # was "Did you mean `regions`?"
+        ("ontario", "Ontario", "US in:ontario,ca"),
+        ("new jersey", "New Jersey", None),  # "jersey" is also a region (JE)
+        ("new mexico", "New Mexico", None),  # "mexico" too
+    ],
+)
+def test_a_state_or_province_beats_same_named_towns_which_are_offered(
+    text: str, label: str, town: str | None
+) -> None:
+    query = search(text)
+    assert query.region in ("US", "CA")
+    assert query.place is not None
+    assert query.place.label == label
+    if town is not None:
+        assert town in query.place.others
+
+
+def test_a_city_named_like_its_state_stays_the_city() -> None:
+    region, label, areas = place_of("new york")
+    assert (region, label) == ("US", "New York, NY")
+    assert "212" in areas
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "label", "area"),
+    [
+        ("springfield il", "US", "Springfield, IL", "217"),  # IL is also Israel
+        ("portland me", "US", "Portland, ME", "207"),  # ME, Montenegro
+        ("kansas city mo", "US", "Kansas City, MO", "816"),  # MO, Macao
+        ("birmingham al", "US", "Birmingham, AL", "205"),  # AL, Albania
+        ("birmingham alabama", "US", "Birmingham, AL", "205"),
+        ("london ontario", "CA", "London, ON", "519"),
+        ("london, on", "CA", "London, ON", "519"),
+        ("paris, texas", "US", "Paris, TX", "903"),
+        ("athens georgia", "US", "Athens, GA", "706"),  # georgia, also a country
+        ("US springfield il", "US", "Springfield, IL", "217"),
+        ("washington dc", "US", "Washington, D.C.", "202"),
+        ("washington, d.c.", "US", "Washington, D.C.", "202"),
+    ],
+)
+def test_a_state_after_a_place_qualifies_it(text: str, region: str, label: str, area: str) -> None:
+    assert place_of(text)[:2] == (region, label)
+    assert place_of(text)[2][0] == area
+
+
+def test_washington_dc_searches_its_overlay_too() -> None:
+    assert place_of("washington dc")[2] == ("202", "771")
+
+
+def test_a_region_after_a_place_that_is_no_state_stays_a_region() -> None:
+    assert place_of("london uk") == ("GB", "London", ("20",))
+    assert place_of("belfast northern ireland")[:2] == ("GB", "Belfast")
+    assert place_of("new york state")[:2] == ("US", "New York")
+    with pytest.raises(CommandError, match="one region at a time"):
+        parse_command("US springfield il GB")
+
+
+@pytest.mark.parametrize(
+    ("text", "offered", "not_offered"),
+    [
+        ("seatle", "`/numbers seattle` (Seattle, WA)", None),
+        ("bostn", "`/numbers boston` (Boston, MA)", "Bhutan"),
+        ("san fransisco", "`/numbers san francisco` (San Francisco, CA)", "Senegal"),
+        ("manchster", "`/numbers manchester` (Manchester)", None),
+        ("stokholm", "`/numbers stockholm` (Stockholm)", None),
+        ("torronto", "`/numbers toronto` (Toronto, ON)", None),
+        ("seatle wa", "`/numbers seattle` (Seattle, WA)", None),
+        ("berln", "`/numbers berlin` (Berlin)", "Berne), `/numbers bern"),  # one Berne
+    ],
+)
+def test_typos_without_a_country_suggest_places_before_countries(
+    text: str, offered: str, not_offered: str | None
+) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    assert offered in caught.value.hint
+    if not_offered is not None:
+        assert not_offered not in caught.value.hint
+
+
+def test_a_country_typo_still_suggests_the_country() -> None:
+    with pytest.raises(CommandError, match=r"`SE` \(Sweden\)"):
+        parse_command("swedn")
+
+
+@pytest.mark.parametrize(
+    ("text", "region", "label", "area"),
+    [
+        ("münchen", "DE", "Munich", "89"),  # the geocoder's German name
+        ("köln", "DE", "Cologne", "221"),
+        ("genève", "CH", "Geneva", "22"),  # and French
+        ("wien", "AT", "Vienna", "1"),
+        ("göteborg", "SE", "Gothenburg", "31"),  # the alias table
+        ("frankfurt", "DE", "Frankfurt am Main", "69"),
+        ("roma", "IT", "Rome", "06"),
+        ("JP osaka", "JP", "Osaka, Osaka", "6"),  # the data's "City, Prefecture"
+        ("muenchen", "DE", "Munich", "89"),  # ü typed as ue
+        ("goeteborg", "SE", "Gothenburg", "31"),
+        ("quebec", "CA", "Quebec", "450"),  # "ue" here is no ü
+    ],
+)
+def test_local_and_short_names(text: str, region: str, label: str, area: str) -> None:
+    assert place_of(text)[:2] == (region, label)
+    assert place_of(text)[2][0] == area
+
+
+@pytest.mark.parametrize("text", ["copenhagen", "københavn", "kobenhavn"])
+def test_a_city_of_a_country_without_area_codes_searches_the_country(text: str) -> None:
+    query = search(text)
+    assert (query.region, query.place) == ("DK", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "wanted", "never"),
+    [
+        ("austin", {"512", "737"}, set()),
+        ("san francisco", {"415", "628"}, {"510"}),
+        ("las vegas", {"702", "725"}, set()),
+        ("atlanta", {"404", "470", "678"}, set()),
+        ("houston", {"713", "281", "832", "346"}, set()),
+        ("toronto", {"416", "647", "437"}, {"905"}),
+        # New Jersey's 201 and Long Island's 934 name New York once each in the data.
+        ("new york", {"212", "646", "917", "718", "347", "929"}, {"201", "934"}),
+    ],
+)
+def test_cities_search_their_overlays_and_never_a_neighbours_code(
+    text: str, wanted: set[str], never: set[str]
+) -> None:
+    areas = set(place_of(text)[2])
+    assert wanted <= areas
+    assert not areas & never
+
+
+def test_the_overlay_and_alias_data_name_their_source_and_date() -> None:
+    data = Path(places.__file__).resolve().parents[1] / "data"
+    for name in ("nanp_overlays.json", "place_aliases.json"):
+        content = json.loads((data / name).read_text(encoding="utf-8"))
+        assert content["source"]
+        assert content["date"]
+
+
+def test_a_place_with_too_many_prefixes_searches_their_parents_and_says_so() -> None:
+    # Paris is 457 geocoded prefixes; eight of them would leave most of Paris out silently.
+    query = search("paris")
+    assert query.place is not None
+    assert query.place.widened
+    own = [p[2:] for p, n in geodata_entries("33") if n == "Paris"]
+    assert len(own) > 400
+    assert all(p.startswith(query.place.areas) for p in own)
+    assert len(query.place.areas) <= 8
+    assert "nearby places" in query.place.widened_note
+
+
+def test_a_place_owning_a_whole_prefix_searches_it() -> None:
+    # Vienna is all eight prefixes under Austria's 1.
+    assert place_of("vienna") == ("AT", "Vienna", ("1",))
+    assert not search("vienna").place.widened  # type: ignore[union-attr]
+
+
+def test_a_place_of_a_country_not_searched_without_one_says_which_country() -> None:
+    places.index_for("81")  # built at start-up in the bot (place_build); here by hand
+    with pytest.raises(CommandError) as caught:
+        parse_command("tokyo")
+    assert "`tokyo` needs its country: `/numbers JP tokyo` (Tokyo)." in caught.value.hint
+
+
+@pytest.mark.parametrize(
+    ("text", "label"),
+    [("saint louis", "St. Louis, MO"), ("ft worth", "Fort Worth, TX")],
+)
+def test_abbreviations_spelled_out_and_back(text: str, label: str) -> None:
+    assert place_of(text)[1] == label
+
+
+@pytest.mark.parametrize(
+    ("typed", "key"),
+    [
+        ("København", "kobenhavn"),
+        ("Łódź", "lodz"),
+        ("Straße", "strasse"),
+        ("Ærøskøbing", "aeroskobing"),
+    ],
+)
+def test_letters_without_a_decomposition_are_spelled_as_typed_without_the_key(
+    typed: str, key: str
+) -> None:
+    assert normalize_name(typed) == key

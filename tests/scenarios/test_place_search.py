@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
+import httpx
+import pytest
 import respx
 
-from tests.scenarios.conftest import MakeBot
-from tests.slack_stub import action_body, button_in
+from bot.asgi import create_app
+from bot.commands import place_build
+from bot.runtime import build_runtime
+from tests.scenarios.conftest import MakeBot, make_settings, offline_authorize
+from tests.slack_stub import SlackStub, action_body, button_in
 
 
 async def test_place_search_sends_one_start_search_per_area_and_says_where(
@@ -63,3 +69,41 @@ async def test_a_tampered_show_more_button_gets_a_hint_not_a_search(
     reply = (await bot.slack.wait_for(1))[0]
     assert "expired" in json.dumps(reply)
     assert sinch_api["available"].call_count == calls
+
+
+class RecordingWarmup:
+    """Stands in for place_build.Warmup: the real one spends seconds of CPU in a child."""
+
+    made: ClassVar[list[RecordingWarmup]] = []
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+        RecordingWarmup.made.append(self)
+
+    def start(self) -> None:
+        self.calls.append("start")
+
+    def close(self) -> None:
+        self.calls.append("close")
+
+
+@pytest.mark.parametrize(
+    ("warmup", "during", "after"),
+    [(True, [["start"]], [["start", "close"]]), (False, [], [])],
+)
+async def test_the_lifespan_starts_the_place_index_build_and_stops_it(
+    sinch_api: respx.Router,
+    slack: SlackStub,
+    monkeypatch: pytest.MonkeyPatch,
+    warmup: bool,
+    during: list[list[str]],
+    after: list[list[str]],
+) -> None:
+    monkeypatch.setattr(place_build, "Warmup", RecordingWarmup)
+    RecordingWarmup.made.clear()
+    settings = make_settings(slack, place_index_warmup=warmup)
+    runtime = build_runtime(settings, sinch_transport=httpx.MockTransport(sinch_api.async_handler))
+    app = create_app(settings, runtime=runtime, authorize=offline_authorize)
+    async with app.asgi.router.lifespan_context(app.asgi):
+        assert [w.calls for w in RecordingWarmup.made] == during
+    assert [w.calls for w in RecordingWarmup.made] == after
