@@ -323,9 +323,11 @@ class NumberChangeFlow:
         if entry.state not in ("executing", "approved"):
             return entry
         try:
-            if not await self.ledger.stale(request_id=entry.id):
-                return entry
-            return await reconcile(self.ledger, self._d.changes, entry)
+            stale = await self.ledger.stale(request_id=entry.id)
+            if stale:
+                return await reconcile(self.ledger, self._d.changes, stale[0])
+            # Still running elsewhere, or just settled (by its instance or a sweep).
+            return await self.ledger.get(entry.id) or entry
         except StoreUnavailableError:
             return entry
 
