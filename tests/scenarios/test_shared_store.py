@@ -31,6 +31,7 @@ from tests.scenarios.test_number_changes import (
 )
 
 __all__ = ["sinch"]  # the stateful Sinch fixture, shared with the single-instance tests
+HELD = "+12065550188"
 UNAVAILABLE = "The bot's database is unavailable: nothing was changed. Try again shortly."
 
 
@@ -105,11 +106,14 @@ async def test_an_approval_survives_restarts_and_is_acted_on_once(
     final = (await after.slack.wait_for_api_calls("chat.update", 2))[-1]
     assert f"Rented {SHOWN}" in text_of(final)
     assert sinch.rent.call_count == 1
+    shown = text_of(await after.answer(f"show {NUMBER}", url_name="show"))
+    today = utc_now().date().isoformat()
+    assert f"Rented by <@{REQUESTER}> on {today}, approved by <@U0APPR8>" in shown
     await after.close()  # and again
 
     later = await make_bot(**APPROVALS, database_url=pg_url)
     await decide(later, posted, "numbers_change_approve", "U0APPR9", "again")
-    notice = text_of(await next_message(later, 2))
+    notice = text_of(await next_message(later, 3))
     assert f"Already approved by <@U0APPR8>: rented {SHOWN}" in notice
     await settle(later)
     assert sinch.rent.call_count == 1
@@ -160,9 +164,13 @@ async def test_a_database_outage_refuses_changes_without_calling_sinch_and_recov
     try:
         during = await bot.answer("US LOCAL", url_name="search-during", user_id=REQUESTER)
         assert SHOWN in text_of(during)  # searches never wait on the database
+        sinch.hold(HELD)
+        shown = text_of(await bot.answer(f"show {HELD}", url_name="show-during"))
+        assert "Support line" in shown  # show's Sinch part, without the ledger's line
+        assert "Rented by" not in shown
         for n in range(2):
             await click(bot, "numbers_rent", rent["value"], f"refused-{n}")
-            assert UNAVAILABLE in text_of(await next_message(bot, 2 + n))
+            assert UNAVAILABLE in text_of(await next_message(bot, 3 + n))
         await settle(bot)
         assert not sinch.rent.called
         assert not sinch.get_available.called
@@ -178,5 +186,5 @@ async def test_a_database_outage_refuses_changes_without_calling_sinch_and_recov
 
     assert (await bot.http.get("/readyz")).status_code == 200  # no restart needed
     await click(bot, "numbers_rent", rent["value"], "after")
-    assert f"Rented {SHOWN}" in text_of(await next_message(bot, 4))
+    assert f"Rented {SHOWN}" in text_of(await next_message(bot, 5))
     assert sinch.rent.call_count == 1
