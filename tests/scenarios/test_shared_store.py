@@ -46,14 +46,31 @@ async def test_one_rent_button_clicked_on_three_instances_rents_once(
     bots = [await make_bot(**ENABLED, database_url=pg_url) for _ in range(3)]
     results = await ask(bots[0], "US LOCAL")
     rent = button(results, "numbers_rent", number=NUMBER)
+    # Sinch holds the first :rent, so the other clicks arrive while it is in flight.
+    reached, held = asyncio.Event(), asyncio.Event()
+    commit = sinch.rent.side_effect
+    assert callable(commit)
+
+    async def slow_rent(request: Any, number: str) -> Any:
+        reached.set()
+        await held.wait()
+        return commit(request, number)
+
+    sinch.rent.side_effect = slow_rent
+    await click(bots[0], "numbers_rent", rent["value"], "r0")
+    await reached.wait()
     await asyncio.gather(
-        *(click(bot, "numbers_rent", rent["value"], f"r{i}") for i, bot in enumerate(bots))
+        click(bots[1], "numbers_rent", rent["value"], "r1"),
+        click(bots[2], "numbers_rent", rent["value"], "r2"),
     )
+    others = [text_of(m) for m in (await bots[0].slack.wait_for(3))[1:]]
+    assert all(
+        f"<@{REQUESTER}> already handled this request (renting {SHOWN} now)" in o for o in others
+    )
+    held.set()
     await settle(*bots)
-    replies = [text_of(m) for m in (await bots[0].slack.wait_for(4))[1:]]
+    assert f"Rented {SHOWN}" in text_of(await next_message(bots[0], 3))
     assert sinch.rent.call_count == 1
-    assert sum(f"Rented {SHOWN}" in r for r in replies) == 1
-    assert sum(f"<@{REQUESTER}> already handled this request" in r for r in replies) == 2
 
 
 async def test_approve_and_deny_on_two_instances_at_once_make_one_decision(
