@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -16,10 +15,8 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
-from bot.errors import StoreUnavailableError
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
-from bot.reconcile import sweep
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox_mode import answers_from_sandbox
 from bot.scheduler import build_scheduler, stop_scheduler
@@ -33,12 +30,12 @@ from bot.slack.listeners import CommandDeps, InflightCommands
 from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
+from bot.store_upkeep import StoreUpkeep
 
 log = logging.getLogger(__name__)
 
 # uvicorn stops accepting on SIGTERM; this is how long answers already promised may still take.
 DRAIN_SECONDS = 8.0
-STORE_SHUTDOWN_WAIT = 6.0
 
 
 @dataclass
@@ -50,24 +47,6 @@ class BotApp:
     runtime: Runtime
     sender: ResponseSender
     inflight: InflightCommands
-
-
-async def _open_store(runtime: Runtime) -> None:
-    """Migrate at start-up; a database that is down only refuses changes until it is back."""
-    database = runtime.database
-    log.info(
-        "store: %s%s",
-        database.target.describe(),
-        " (one instance's store; several instances need PostgreSQL)"
-        if database.target.is_sqlite
-        else "",
-    )
-    with contextlib.suppress(StoreUnavailableError):  # logged by Database, retried on use
-        await runtime.schema.ensure()
-        settled = await sweep(runtime.ledger, runtime.changes)
-        if settled:
-            log.info("start-up sweep: %d interrupted request(s) read back from Sinch", settled)
-    runtime.store_opened.set()
 
 
 def create_app(
@@ -171,7 +150,14 @@ def create_app(
         scheduler = build_scheduler(provider)
         # In the background, like the token: a slow database must not keep PORT from binding
         # (a click meanwhile waits for the same migration through Schema.ensure).
-        store = asyncio.create_task(_open_store(runtime), name="store-migrate")
+        store = StoreUpkeep(
+            database=runtime.database,
+            schema=runtime.schema,
+            ledger=runtime.ledger,
+            changes=runtime.changes,
+            opened=runtime.store_opened,
+        )
+        store.start()
         try:
             scheduler.start()
             if socket_runner is not None:
@@ -188,12 +174,7 @@ def create_app(
                 # Cancelled before the sender closes, so no late reply opens a new session.
                 await inflight.cancel_remaining()
             await stop_scheduler(scheduler)
-            # Let a migration finish rather than cut it off mid-statement (the driver's
-            # thread would answer a loop that is gone); bounded by the connect timeout.
-            await asyncio.wait({store}, timeout=STORE_SHUTDOWN_WAIT)
-            store.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await store
+            await store.aclose()
             await sender.aclose()
             await runtime.aclose()
 
