@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.config import load_settings
 from bot.errors import ConfigError, StoreUnavailableError
 from bot.store.engine import Database
 from bot.store.migrate import head_revision, migrate
@@ -163,3 +164,21 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_heads() == [head_revision()]
+
+
+def test_settings_check_database_url_and_approval_ttl_without_echoing_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://bot:hunter2@db/x")
+    monkeypatch.setenv("APPROVAL_TTL", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert set(caught.value.names) == {"DATABASE_URL", "APPROVAL_TTL"}
+    assert "hunter2" not in str(caught.value)
+    monkeypatch.setenv("DATABASE_URL", "postgres://bot:hunter2@db/x")
+    monkeypatch.setenv("APPROVAL_TTL", "3600")
+    settings = load_settings()
+    assert settings.approval_ttl == 3600
+    assert "hunter2" not in repr(settings)
+    monkeypatch.delenv("APPROVAL_TTL")
+    assert load_settings().approval_ttl == 24 * 3600
