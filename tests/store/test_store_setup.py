@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.config import load_settings
 from bot.errors import ConfigError, StoreUnavailableError
 from bot.store.engine import Database
-from bot.store.migrate import head_revision, migrate
+from bot.store.migrate import head_of, head_revision, migrate
 from bot.store.url import database_target
 
 
@@ -182,3 +182,14 @@ def test_settings_check_database_url_and_approval_ttl_without_echoing_values(
     assert "hunter2" not in repr(settings)
     monkeypatch.delenv("APPROVAL_TTL")
     assert load_settings().approval_ttl == 24 * 3600
+
+
+def test_the_head_is_found_in_either_template_style(tmp_path: Path) -> None:
+    (tmp_path / "0001_a.py").write_text('revision = "0001_a"\ndown_revision = None\n')
+    (tmp_path / "0002_b.py").write_text(
+        'revision: str = "0002_b"\ndown_revision: Union[str, None] = "0001_a"\n'
+    )
+    assert head_of(tmp_path) == "0002_b"
+    (tmp_path / "0002_c.py").write_text("revision = '0002_c'\ndown_revision = '0001_a'\n")
+    with pytest.raises(RuntimeError, match="several heads"):
+        head_of(tmp_path)
