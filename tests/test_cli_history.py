@@ -9,15 +9,13 @@ import pytest
 
 from bot.cli import main
 from bot.number_changes import NumberChanges
-from bot.sandbox.catalog import CATALOG
 from bot.sinch.models import Money
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger, NewRequest
 from bot.store.migrate import Schema
 from tests.store.test_ledger import PRICE, WallClock
+from tests.test_cli_numbers import FOR_RENT, RENTED
 
-RENTED = next(r for r in CATALOG.rentals if r.phone_number.startswith("+12065550"))
-FOR_RENT = next(o for o in CATALOG.offers if o.phone_number.startswith("+12065550"))
 OTHER = "+12065550177"
 
 
