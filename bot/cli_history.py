@@ -44,8 +44,18 @@ def add_parser(sub: Any) -> None:
     p = sub.add_parser(COMMAND, help=help_, description=help_)
     p.add_argument("number", metavar="NUMBER", nargs="?", help="only this number (+12065550100)")
     p.add_argument("--csv", action="store_true", help="every field as CSV")
-    p.add_argument("--limit", type=int, default=None, metavar="N", help="the newest N only")
+    p.add_argument("--limit", type=_positive, default=None, metavar="N", help="the newest N only")
     p.set_defaults(sandbox=False)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be a whole number of at least 1")
+    return value
 
 
 def run(args: argparse.Namespace, settings: Settings, *, out: TextIO, err: TextIO) -> int:

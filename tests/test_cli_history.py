@@ -130,3 +130,19 @@ def test_a_cli_rent_without_the_database_sends_nothing(
     assert "database is unavailable: nothing was changed" in err
     assert "Traceback" not in err
     assert calls == []
+
+
+@pytest.mark.usefixtures("recorded")
+def test_history_limit_keeps_the_newest_and_refuses_nonsense(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["history", "--limit", "1"]) == 0
+    (only,) = capsys.readouterr().out.splitlines()
+    assert "pending" in only
+    for bad in ("0", "-3", "many"):
+        with pytest.raises(SystemExit) as caught:
+            main(["history", "--limit", bad])
+        assert caught.value.code == 2
+        err = capsys.readouterr().err
+        assert "at least 1" in err
+        assert "Traceback" not in err
