@@ -133,13 +133,11 @@ class ChangeLedger:
         return result
 
     async def release(self, request_id: str) -> None:
-        """Forget a claim that changed nothing (nothing was asked, nothing sent to Sinch), so
-        the same button may be used again."""
+        """Forget a pending claim whose approval was never asked, so the same button may be
+        used again. Never an executing one: its Sinch call may have been made."""
 
         async def work(conn: AsyncConnection) -> None:
-            await conn.execute(
-                delete(t).where(t.c.id == request_id, t.c.state.in_(("pending", "executing")))
-            )
+            await conn.execute(delete(t).where(t.c.id == request_id, t.c.state == "pending"))
 
         await self._run(work)
 

@@ -67,12 +67,14 @@ async def test_settle_records_the_outcome_once(ledger: ChangeLedger) -> None:
     assert (entry.state, entry.outcome) == ("done", "rented")
 
 
-async def test_release_forgets_a_claim_that_changed_nothing(ledger: ChangeLedger) -> None:
-    await ledger.claim(request(), pending=False)
-    await ledger.release("r1")
+async def test_release_forgets_only_a_pending_claim(ledger: ChangeLedger) -> None:
+    await ledger.claim(request(), pending=True)
+    await ledger.release("r1")  # the approval was never asked
     assert await ledger.claim(request(), pending=False) is None
+    await ledger.release("r1")  # executing: Sinch may have been called, never forgotten
+    assert await ledger.claim(request(), pending=False) is not None
     await ledger.settle("r1", "rented")
-    await ledger.release("r1")  # a done request is never forgotten
+    await ledger.release("r1")  # nor a done one
     assert await ledger.get("r1") is not None
 
 
