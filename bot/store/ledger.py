@@ -5,8 +5,8 @@ instances. Each step is one compare-and-set in the database, taken BEFORE Sinch 
     decide    UPDATE … WHERE state='pending' AND not expired   → approved | denied | expired
     cancel    INSERT/UPDATE … WHERE state='pending'            → cancelled
     start     UPDATE … WHERE state='approved'                  → executing
-    settle    UPDATE … WHERE state='executing'                 → done(outcome)
-    release   DELETE … WHERE state IN (pending, executing) and nothing was sent: forget it
+    settle    UPDATE … WHERE state IN ('approved', 'executing') → done(outcome)
+    release   DELETE … WHERE state='pending' (the approval was never asked): forget it
 
 The caller that moved the row acts; every other caller, on any instance, gets the row back and
 says who handled it. A request left ``executing`` by a crash is reconciled from Sinch
