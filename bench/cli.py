@@ -107,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--text", default="US LOCAL", help="the /numbers text, a search with results (US LOCAL)"
     )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="DATABASE_URL for the bot (default: its SQLite file in a scratch directory)",
+    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument(
         "--profile",
@@ -150,6 +155,7 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         text=args.text,
         profile_dir=args.profile,
         cprofile_dir=args.cprofile,
+        database_url=args.database_url,
     )
 
 

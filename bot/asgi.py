@@ -31,6 +31,7 @@ from bot.slack.listeners import CommandDeps, InflightCommands
 from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
+from bot.store_upkeep import StoreUpkeep
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def create_app(
             sender=sender,
             clock=runtime.clock,
             gate=gate,
+            ledger=runtime.ledger,
             sandbox=answers_from_sandbox(settings),
             observe=runtime.metrics.observe_number_change,
         ),
@@ -119,7 +121,10 @@ def create_app(
             bolt, settings.slack_app_token.get_secret_value(), clock=runtime.clock
         )
     # /readyz is 200 when none of these names a reason; each is one small function.
-    readiness: list[ReadinessCheck] = [sinch_token_check(provider)]
+    readiness: list[ReadinessCheck] = [
+        sinch_token_check(provider),
+        runtime.database.readiness_reason,
+    ]
     if slack_token is not None:
         readiness.append(slack_token.not_ready_reason)
     if socket_runner is not None:
@@ -129,6 +134,9 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
+        if not runtime.database.available:
+            # Only while it is down: the probe is what notices it is back before a click does.
+            await runtime.database.ping()
         reasons = not_ready_reasons(readiness)
         if not reasons:
             return PlainTextResponse("ready")
@@ -142,6 +150,16 @@ def create_app(
         # APScheduler must start inside the running loop; its first tick fetches the token.
         scheduler = build_scheduler(provider)
         warmup = place_build.Warmup() if settings.place_index_warmup else None
+        # In the background, like the token: a slow database must not keep PORT from binding
+        # (a click meanwhile waits for the same migration through Schema.ensure).
+        store = StoreUpkeep(
+            database=runtime.database,
+            schema=runtime.schema,
+            ledger=runtime.ledger,
+            changes=runtime.changes,
+            opened=runtime.store_opened,
+        )
+        store.start()
         try:
             if warmup is not None:
                 warmup.start()  # in the background: searches work meanwhile, just slower
@@ -162,6 +180,7 @@ def create_app(
                 # Cancelled before the sender closes, so no late reply opens a new session.
                 await inflight.cancel_remaining()
             await stop_scheduler(scheduler)
+            await store.aclose()
             await sender.aclose()
             await runtime.aclose()
 

@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from bot import active_csv, cli_numbers
+from bot import active_csv, cli_history, cli_numbers
 from bot.cli_progress import WalkProgress
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import SEARCH_HELP_LINES, parse_command
 from bot.config import Settings, load_settings
 from bot.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
-from bot.errors import CommandError, ConfigError, SinchError
+from bot.errors import CommandError, ConfigError, SinchError, StoreUnavailableError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
 from bot.runtime import Runtime, build_runtime
@@ -101,6 +101,7 @@ def _parser() -> argparse.ArgumentParser:
         "--quiet", action="store_true", help="no progress line on stderr (none when piped either)"
     )
     cli_numbers.add_parsers(sub)
+    cli_history.add_parser(sub)
 
     sandbox_help = "serve the built-in Sinch sandbox on its own"
     sandbox = sub.add_parser(
@@ -181,6 +182,8 @@ def _main(argv: Sequence[str] | None) -> int:
             return _run_serve(settings)
         if args.command in cli_numbers.COMMANDS:
             return _run_number_command(args, settings)
+        if args.command == cli_history.COMMAND:
+            return cli_history.run(args, settings, out=sys.stdout, err=sys.stderr)
         query = _query(args.command, args.words)
         if isinstance(query, HelpQuery):
             print("\n".join([*(_in_cli_terms(line) for line in SEARCH_HELP_LINES), *_CLI_COMMANDS]))
@@ -221,6 +224,9 @@ def _main(argv: Sequence[str] | None) -> int:
         return EXIT_BAD_INPUT
     except SinchError as err:
         print(f"numbers-bot: Sinch error: {err}", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except StoreUnavailableError as err:
+        print(f"numbers-bot: {err}", file=sys.stderr)
         return EXIT_UPSTREAM
     render = render_json if args.json else render_text
     print(render(result, sandbox=answers_from_sandbox(settings)))

@@ -10,8 +10,11 @@ goes to ``out``; what was not done goes to ``err`` as text (stdout stays for res
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
+import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
@@ -19,13 +22,15 @@ from typing import Any, TextIO
 from bot.cli_render import SANDBOX_BANNER
 from bot.commands.number_change import parse_e164
 from bot.config import Settings
-from bot.errors import CommandError, ConfigError
+from bot.errors import CommandError, ConfigError, StoreUnavailableError
+from bot.ledger_text import at, provenance_of
 from bot.number_change_text import active_lines, describe, number, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges
-from bot.runtime import build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
 from bot.sinch.models import Money
+from bot.store.ledger import NewRequest
 
 COMMANDS = ("show", "rent", "release")
 EXIT_OK, EXIT_NOT_DONE, EXIT_REFUSED = 0, 1, 2
@@ -99,7 +104,9 @@ async def run(
         runtime = build_runtime(settings)
         stack.push_async_callback(runtime.aclose)
         say = _Say(out=out, err=err, sandbox=answers_from_sandbox(settings))
-        return await _act(args, runtime.changes, phone, ask=ask, say=say)
+        if args.command == "show":
+            return await _show(args, runtime, phone, say=say)
+        return await _act(args, runtime, phone, ask=ask, say=say)
     raise AssertionError("unreachable")
 
 
@@ -125,19 +132,28 @@ class _Say:
         print("\n".join([SANDBOX_BANNER, text] if self.sandbox else [text]), file=stream)
 
 
+async def _show(args: argparse.Namespace, runtime: Runtime, phone: str, *, say: _Say) -> int:
+    # The ledger's line is read beside Sinch's answer, and left out if the database is away.
+    active, history = await asyncio.gather(
+        runtime.changes.show(phone), provenance_of(runtime.ledger, phone, at)
+    )
+    history = history if active is not None else None
+    if args.json:
+        data = active.model_dump(mode="json") if active is not None else None
+        say.json(
+            {"number": phone, "rented": active is not None, "active": data, "history": history}
+        )
+    elif active is None:
+        say.refusal(f"This project does not rent {number(phone)}.")
+    else:
+        say.result("\n".join([*active_lines(active), *([history] if history else [])]))
+    return EXIT_OK if active is not None else EXIT_NOT_DONE
+
+
 async def _act(
-    args: argparse.Namespace, changes: NumberChanges, phone: str, *, ask: Ask, say: _Say
+    args: argparse.Namespace, runtime: Runtime, phone: str, *, ask: Ask, say: _Say
 ) -> int:
-    if args.command == "show":
-        active = await changes.show(phone)
-        if args.json:
-            data = active.model_dump(mode="json") if active is not None else None
-            say.json({"number": phone, "rented": active is not None, "active": data})
-        elif active is None:
-            say.refusal(f"This project does not rent {number(phone)}.")
-        else:
-            say.result("\n".join(active_lines(active)))
-        return EXIT_OK if active is not None else EXIT_NOT_DONE
+    changes = runtime.changes
     approved = None
     if not args.yes:
         question = await _question(args.command, changes, phone)
@@ -146,11 +162,23 @@ async def _act(
             if not ask(text):
                 say.refusal("Nothing was changed.")
                 return EXIT_NOT_DONE
+    # Recorded in the shared ledger like a Slack request (history shows who ran it), and
+    # claimed before Sinch is called: without the database, nothing is sent.
+    request = NewRequest(uuid.uuid4().hex, args.command, phone, _operator(), approved)
+    await runtime.ledger.claim(request, pending=False)  # StoreUnavailableError: main() says so
     if args.command == "rent":
         result = await changes.rent(phone, approved_price=approved)
     else:
         result = await changes.release(phone)
+    with contextlib.suppress(StoreUnavailableError):  # then read back by a later sweep
+        await runtime.ledger.settle(request.id, result.outcome, price=result.price)
     return _report(args, result, changes, say)
+
+
+def _operator() -> str:
+    """Who ran the CLI, as the ledger's requester: ``cli:alice`` ($USER), else ``cli``."""
+    user = (os.environ.get("USER") or os.environ.get("LOGNAME") or "").strip()
+    return f"cli:{user}"[:32] if user else "cli"
 
 
 async def _question(

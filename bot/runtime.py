@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,10 @@ from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
+from bot.store.engine import Database
+from bot.store.ledger import ChangeLedger, Now, utc_now
+from bot.store.migrate import Schema
+from bot.store.url import database_target
 
 # Per-phase timeouts for Numbers calls; the client's 10 s budget bounds the whole operation.
 NUMBERS_TIMEOUT = httpx.Timeout(connect=3.0, read=4.0, write=4.0, pool=2.0)
@@ -44,13 +49,30 @@ class Runtime:
     cache: SearchCache[tuple[AvailableNumber, ...]]
     metrics: Metrics
     changes: NumberChanges
+    database: Database
+    schema: Schema
+    ledger: ChangeLedger
+    # Set once start-up's migration and sweep have run (or failed for want of the database).
+    store_opened: asyncio.Event = field(default_factory=asyncio.Event)
     _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
+        await self.database.aclose()
         await self.provider.aclose()
         # Each client closes its transport; the shared AiohttpTransport closes on the first.
         for client in self._http:
             await client.aclose()
+
+
+def build_store(
+    settings: Settings, *, wall_clock: Now = utc_now
+) -> tuple[Database, Schema, ChangeLedger]:
+    """DATABASE_URL's store (inert: it connects and migrates on first use)."""
+    raw_url = settings.database_url
+    database = Database(database_target(None if raw_url is None else raw_url.get_secret_value()))
+    schema = Schema(database)
+    ledger = ChangeLedger(database, schema, approval_ttl=settings.approval_ttl, now=wall_clock)
+    return database, schema, ledger
 
 
 # How Numbers requests are authenticated, given the token provider and the token endpoint's
@@ -69,8 +91,10 @@ def build_runtime(
     sinch_transport: httpx.AsyncBaseTransport | None = None,
     rng: random.Random | None = None,
     numbers_auth: AuthFactory = _held_token_auth,
+    wall_clock: Now = utc_now,
 ) -> Runtime:
-    """Build the Sinch side of the bot. ``sinch_transport`` is the test seam (respx).
+    """Build the Sinch side of the bot and the store. ``sinch_transport`` is the test seam
+    (respx); ``wall_clock`` dates the ledger's rows (approval expiry).
 
     By default both Sinch clients send through one AiohttpTransport: one keep-alive pool, and
     per request a fraction of the CPU httpx's own transport (httpcore over anyio) costs.
@@ -128,6 +152,7 @@ def build_runtime(
         policy=RentPolicy.from_settings(settings),
         config=RentConfig.from_settings(settings),
     )
+    database, schema, ledger = build_store(settings, wall_clock=wall_clock)
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(
@@ -139,5 +164,8 @@ def build_runtime(
         cache=cache,
         metrics=metrics,
         changes=changes,
+        database=database,
+        schema=schema,
+        ledger=ledger,
         _http=[numbers_http, token_http],
     )
