@@ -4,16 +4,22 @@ Why at start-up rather than a Procfile ``release:`` phase: the default SQLite st
 sandbox, ``make demo`` and the CLI need a schema with no deploy step at all, and not every
 PaaS has a release phase. On PostgreSQL the upgrade runs under a transaction-level advisory
 lock, so instances starting together take turns: the first migrates, the others find the
-schema at head and do nothing. Alembic itself is imported only when an upgrade is due.
+schema at head and do nothing. SQLite has no such lock, so a lock file beside the database file
+(``numbers-bot.db-migrate-lock``) does the same for processes sharing it (two CLI commands run at
+once in a fresh directory). Alembic itself is imported only when an upgrade is due.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fcntl
 import functools
 import logging
+import os
 import re
 import weakref
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 from sqlalchemy import Connection, inspect, text
@@ -72,8 +78,25 @@ async def migrate(database: Database) -> None:
             await conn.run_sync(_upgrade)
 
     lock = _IN_PROCESS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
-    async with lock:
+    async with lock, _across_processes(database):
         await database.run(upgrade)
+
+
+@contextlib.asynccontextmanager
+async def _across_processes(database: Database) -> AsyncIterator[None]:
+    """SQLite: hold an exclusive lock on a file beside the database while checking and
+    upgrading; without it two processes on a fresh file both find no schema and the second
+    fails on "table already exists". PostgreSQL needs nothing here (the advisory lock)."""
+    path = database.target.url.database if database.target.is_sqlite else None
+    if not path:
+        yield
+        return
+    fd = os.open(f"{path}-migrate-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def _current_revision(connection: Connection) -> str | None:

@@ -118,6 +118,28 @@ async def test_instances_starting_together_migrate_once(pg_url: str) -> None:
         await db.aclose()
 
 
+async def test_instances_starting_together_on_one_sqlite_file_migrate_once(
+    tmp_path: Path,
+) -> None:
+    # SQLite has no advisory lock: without the lock file beside the database, two processes
+    # starting on a fresh file both see no schema and the second fails on "table already
+    # exists" (seen as two CLI commands run at once in an empty directory).
+    url = f"sqlite:///{tmp_path}/fresh.db"
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _MIGRATE, url, stderr=asyncio.subprocess.PIPE
+        )
+        for _ in range(6)
+    ]
+    results = [await p.communicate() for p in procs]
+    assert [p.returncode for p in procs] == [0] * 6, [err for _, err in results]
+    db = Database(database_target(url))
+    try:
+        assert await _version(db) == head_revision()
+    finally:
+        await db.aclose()
+
+
 async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> None:
     db = Database(database_target(f"sqlite:///{tmp_path}/x.db"))
     try:
