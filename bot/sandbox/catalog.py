@@ -321,3 +321,27 @@ def build_catalog(blocks: Sequence[_Block] = _BLOCKS) -> Catalog:
 
 
 CATALOG = build_catalog()
+
+
+# New stock (`POST /_sandbox/available`, `numbers-bot sandbox --new-number-every N`) comes from
+# here by default: Seattle, the README's watch example.
+NEW_STOCK_PREFIX = "+1206"
+
+
+def fresh_offer(catalog: Catalog, prefix: str = NEW_STOCK_PREFIX) -> Offer | None:
+    """A number of the fictional ranges starting with ``prefix`` that is neither for rent nor
+    rented, priced like its range; None when every such number is taken."""
+    taken = {o.phone_number for o in catalog.offers} | {r.phone_number for r in catalog.rentals}
+    for block in _BLOCKS:
+        for index, number in enumerate(block.numbers()):
+            if number.startswith(prefix) and number not in taken:
+                return Offer(
+                    phone_number=number,
+                    region_code=block.region,
+                    type=block.type,
+                    capabilities=block.caps[index % len(block.caps)],
+                    setup_price=block.setup,
+                    monthly_price=block.monthly,
+                    documentation_required=block.docs,
+                )
+    return None
