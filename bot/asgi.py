@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -15,6 +16,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
 from bot.config import Settings
+from bot.errors import StoreUnavailableError
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
 from bot.runtime import Runtime, build_runtime
@@ -46,6 +48,20 @@ class BotApp:
     runtime: Runtime
     sender: ResponseSender
     inflight: InflightCommands
+
+
+async def _open_store(runtime: Runtime) -> None:
+    """Migrate at start-up; a database that is down only refuses changes until it is back."""
+    database = runtime.database
+    log.info(
+        "store: %s%s",
+        database.target.describe(),
+        " (one instance's store; several instances need PostgreSQL)"
+        if database.target.is_sqlite
+        else "",
+    )
+    with contextlib.suppress(StoreUnavailableError):  # logged by Database, retried on use
+        await runtime.schema.ensure()
 
 
 def create_app(
@@ -118,7 +134,10 @@ def create_app(
             bolt, settings.slack_app_token.get_secret_value(), clock=runtime.clock
         )
     # /readyz is 200 when none of these names a reason; each is one small function.
-    readiness: list[ReadinessCheck] = [sinch_token_check(provider)]
+    readiness: list[ReadinessCheck] = [
+        sinch_token_check(provider),
+        runtime.database.readiness_reason,
+    ]
     if slack_token is not None:
         readiness.append(slack_token.not_ready_reason)
     if socket_runner is not None:
@@ -128,6 +147,9 @@ def create_app(
         return PlainTextResponse("ok")
 
     async def readyz(_: Request) -> Response:
+        if not runtime.database.available:
+            # Only while it is down: the probe is what notices it is back before a click does.
+            await runtime.database.ping()
         reasons = not_ready_reasons(readiness)
         if not reasons:
             return PlainTextResponse("ready")
@@ -140,6 +162,9 @@ def create_app(
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         # APScheduler must start inside the running loop; its first tick fetches the token.
         scheduler = build_scheduler(provider)
+        # In the background, like the token: a slow database must not keep PORT from binding
+        # (a click meanwhile waits for the same migration through Schema.ensure).
+        store = asyncio.create_task(_open_store(runtime), name="store-migrate")
         try:
             scheduler.start()
             if socket_runner is not None:
@@ -156,6 +181,9 @@ def create_app(
                 # Cancelled before the sender closes, so no late reply opens a new session.
                 await inflight.cancel_remaining()
             await stop_scheduler(scheduler)
+            store.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await store
             await sender.aclose()
             await runtime.aclose()
 

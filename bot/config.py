@@ -68,6 +68,12 @@ class Settings(BaseSettings):
     voice_app_id: str | None = None
     number_callback_url: str | None = None
 
+    # Shared state (README "Running several instances"): postgres://… or sqlite:///path;
+    # unset = numbers-bot.db in the working directory. Secret: it carries the password.
+    database_url: SecretStr | None = None
+    # Seconds a rent/release request waits for an approver before it expires.
+    approval_ttl: float = Field(default=24 * 3600.0, gt=0, allow_inf_nan=False)
+
     # Watches (README "Watching a search"): seconds between runs of a watched search, how many
     # live watches one user may have, and how many days a watch lasts.
     watch_interval: float = Field(default=900.0, ge=1, allow_inf_nan=False)
@@ -90,6 +96,19 @@ class Settings(BaseSettings):
     def _slack_api_url_ends_with_slash(cls, value: str) -> str:
         # slack_sdk joins method names with urljoin: without the slash the last segment is lost.
         return value if value.endswith("/") else value + "/"
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            # Imported here: SQLAlchemy costs a search from the CLI nothing when unset.
+            from bot.store.url import database_target
+
+            try:
+                database_target(value.get_secret_value())
+            except ConfigError as err:
+                raise ValueError(str(err).removeprefix("DATABASE_URL ")) from None
+        return value
 
     @field_validator("log_level")
     @classmethod

@@ -4,6 +4,7 @@
 BotError                          base; never raised directly
 ├── ConfigError                   settings missing or malformed; names the variables, never values
 ├── CommandError                  bad user input; .hint is shown; raised before any Sinch call
+├── StoreUnavailableError         the database cannot be reached: nothing was changed
 └── SinchError                    anything from the upstream API or its token endpoint
     ├── SinchAuthError            token endpoint refused the key, or 401 after one refresh
     ├── SinchApiError             non-2xx from the Numbers API: .status_code, .status, .message
@@ -46,6 +47,14 @@ class CommandError(BotError):
         super().__init__(hint)
         self.hint = hint
         self.usage = usage
+
+
+class StoreUnavailableError(BotError):
+    """The database (DATABASE_URL) could not be reached or answered in time.
+
+    Raised instead of the driver's error, whose text may carry the host or user name; the
+    flow refuses the change and sends nothing to Sinch.
+    """
 
 
 class SinchError(BotError):

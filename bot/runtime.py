@@ -20,6 +20,9 @@ from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
+from bot.store.engine import Database
+from bot.store.migrate import Schema
+from bot.store.url import database_target
 
 # Per-phase timeouts for Numbers calls; the client's 10 s budget bounds the whole operation.
 NUMBERS_TIMEOUT = httpx.Timeout(connect=3.0, read=4.0, write=4.0, pool=2.0)
@@ -44,9 +47,12 @@ class Runtime:
     cache: SearchCache[tuple[AvailableNumber, ...]]
     metrics: Metrics
     changes: NumberChanges
+    database: Database
+    schema: Schema
     _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
+        await self.database.aclose()
         await self.provider.aclose()
         # Each client closes its transport; the shared AiohttpTransport closes on the first.
         for client in self._http:
@@ -128,6 +134,8 @@ def build_runtime(
         policy=RentPolicy.from_settings(settings),
         config=RentConfig.from_settings(settings),
     )
+    raw_url = settings.database_url
+    database = Database(database_target(None if raw_url is None else raw_url.get_secret_value()))
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(
@@ -139,5 +147,7 @@ def build_runtime(
         cache=cache,
         metrics=metrics,
         changes=changes,
+        database=database,
+        schema=Schema(database),
         _http=[numbers_http, token_http],
     )

@@ -2,18 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.store.engine import Database
+from bot.store.migrate import migrate
+from bot.store.tables import metadata
+from bot.store.url import database_target
 from tests.fakes import FakeClock
+from tests.pg_server import PgServer, running_server
 
 # `pytester` runs a small pytest session in a test: it checks the suite's own log checks.
 pytest_plugins = ["pytester"]
 
-_PREFIXES = ("SLACK_", "SINCH_", "ALLOWED_", "PORT", "SEARCH_CACHE", "USER_RATE", "LOG_LEVEL")
+_PREFIXES = (
+    "SLACK_",
+    "SINCH_",
+    "ALLOWED_",
+    "PORT",
+    "SEARCH_CACHE",
+    "USER_RATE",
+    "LOG_LEVEL",
+    "DATABASE_URL",
+    "APPROVAL_TTL",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -41,3 +58,45 @@ def _restore_logging() -> Iterator[None]:
 @pytest.fixture
 def fake_clock() -> FakeClock:
     return FakeClock()
+
+
+# --- the store: the same tests on SQLite and on a real PostgreSQL ------------------------------
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One PostgreSQL server per test run, started on first use, stopped at the end."""
+    with running_server() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def pg_url(pg_server: PgServer, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database per test module on the shared server."""
+    name = "t_" + hashlib.sha1(request.module.__name__.encode()).hexdigest()[:16]
+    pg_server.drop_database(name)
+    yield pg_server.create_database(name)
+    pg_server.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path_factory.mktemp('db')}/store.db"
+    url: str = request.getfixturevalue("pg_url")
+    return url
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty store (tests of one module share its PostgreSQL database)."""
+    db = Database(database_target(database_url))
+    await migrate(db)
+
+    async def empty(conn: AsyncConnection) -> None:
+        for table in reversed(metadata.sorted_tables):
+            await conn.execute(table.delete())
+
+    await db.run(empty)
+    yield db
+    await db.aclose()

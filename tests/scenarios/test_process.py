@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
@@ -58,7 +59,13 @@ async def start(args: list[str], env: Mapping[str, str], port: int) -> BotProces
         sys.executable,
         *args,
         cwd=REPO,
-        env={"PATH": os.environ.get("PATH", "/usr/bin"), "PORT": str(port), **env},
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin"),
+            "PORT": str(port),
+            # Not the checkout's numbers-bot.db: each process gets its own store unless told.
+            "DATABASE_URL": f"sqlite:///{tempfile.mkdtemp(prefix='numbers-bot-')}/store.db",
+            **env,
+        },
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
