@@ -120,6 +120,8 @@ class SlackStub:
         self.auth_test_error: str | None = None
         # Answer apps.connections.open with invalid_auth, as Slack does for a bad app token.
         self.refuse_app_token = False
+        # Web API refusals to answer, in order, per method: (error, HTTP status, Retry-After).
+        self.api_errors: dict[str, list[tuple[str, int, str | None]]] = {}
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -164,6 +166,11 @@ class SlackStub:
         async with self._arrived:
             self.api_calls.append(method)
             self._arrived.notify_all()
+        refusals = self.api_errors.get(method)
+        if refusals:
+            error, status, retry_after = refusals.pop(0)
+            headers = {"Retry-After": retry_after} if retry_after is not None else None
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         if method == "apps.connections.open" and self.refuse_app_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open":

@@ -92,7 +92,9 @@ class WatchStore(Protocol):
 
     async def get(self, watch_id: int) -> Watch | None: ...
 
-    async def list_watches(self, *, owner: str | None = None, live_only: bool = False) -> list[Watch]:
+    async def list_watches(
+        self, *, owner: str | None = None, live_only: bool = False
+    ) -> list[Watch]:
         """Newest first; one owner's or everyone's."""
         ...
 
@@ -131,6 +133,10 @@ class WatchStore(Protocol):
         ...
 
     async def dm_sent(self, dm_id: int, now: float) -> None: ...
+
+    async def undelivered(self, watch_ids: Sequence[int]) -> dict[int, list[str]]:
+        """Per watch, the numbers whose DM did not (surely) arrive."""
+        ...
 
     async def dm_refused(
         self, dm_id: int, *, error: str, now: float, retry_at: float | None

@@ -79,7 +79,8 @@ async def test_new_number_every_adds_stock_while_serving():
     )
     server = await ready.get()
     first, second = await added.get(), await added.get()
-    assert first is not None and second is not None
+    assert first is not None
+    assert second is not None
     async with httpx.AsyncClient(base_url=server.base_url) as client:
         api = Api(client, await fetch_token(client))
         listed = await _seattle(api)

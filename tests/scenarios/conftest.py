@@ -149,15 +149,17 @@ async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[M
         held_token: bool = True,
         clock: FakeClock | None = None,
         slack_auth: bool = False,
+        watch_clock: FakeClock | None = None,
         **overrides: Any,
     ) -> BotHarness:
-        """``slack_auth=True``: the production authorization (auth.test against the stub)."""
+        """``slack_auth=True``: the production authorization (auth.test against the stub);
+        ``watch_clock``: the wall clock of watches (bot.app.watches.tick runs them)."""
         settings = make_settings(slack, **overrides)
         runtime = build_runtime(
             settings, clock=clock, sinch_transport=httpx.MockTransport(sinch_api.async_handler)
         )
         authorize = None if slack_auth else offline_authorize
-        app = create_app(settings, runtime=runtime, authorize=authorize)
+        app = create_app(settings, runtime=runtime, authorize=authorize, watch_clock=watch_clock)
         harness = BotHarness(app, slack)
         lifespan = app.asgi.router.lifespan_context(app.asgi)
         await lifespan.__aenter__()

@@ -40,7 +40,13 @@ def test_the_number_dm_has_number_place_capabilities_prices_rent_and_stop() -> N
     message = wb.render_number_dm(WATCH, OFFER, accessory=rent)
     assert_valid_message(message)
     text = form_of(message)
-    for part in ("+1 206-555-0142", "Washington State", "SMS + voice", "USD 1.50/month", "setup USD 1.00"):
+    for part in (
+        "+1 206-555-0142",
+        "Washington State",
+        "SMS + voice",
+        "USD 1.50/month",
+        "setup USD 1.00",
+    ):
         assert part in text, part
     assert message["blocks"][1]["accessory"] == rent
     assert button_in(message, wb.STOP_ACTION)["value"] == "7"
