@@ -21,6 +21,7 @@ from bot.domain import SearchQuery
 from bot.errors import StoreUnavailableError
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
+from bot.reconcile import sweep
 from bot.results import SearchResult
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox_mode import answers_from_sandbox
@@ -44,6 +45,7 @@ log = logging.getLogger(__name__)
 
 # uvicorn stops accepting on SIGTERM; this is how long answers already promised may still take.
 DRAIN_SECONDS = 8.0
+STORE_SHUTDOWN_WAIT = 6.0
 
 
 @dataclass
@@ -70,6 +72,9 @@ async def _open_store(runtime: Runtime) -> None:
     )
     with contextlib.suppress(StoreUnavailableError):  # logged by Database, retried on use
         await runtime.schema.ensure()
+        settled = await sweep(runtime.ledger, runtime.changes)
+        if settled:
+            log.info("start-up sweep: %d interrupted request(s) read back from Sinch", settled)
 
 
 def create_app(
@@ -99,6 +104,7 @@ def create_app(
             sender=sender,
             clock=runtime.clock,
             gate=gate,
+            ledger=runtime.ledger,
             sandbox=answers_from_sandbox(settings),
             observe=runtime.metrics.observe_number_change,
         ),
@@ -196,6 +202,9 @@ def create_app(
                 # Cancelled before the sender closes, so no late reply opens a new session.
                 await inflight.cancel_remaining()
             await stop_scheduler(scheduler)
+            # Let a migration finish rather than cut it off mid-statement (the driver's
+            # thread would answer a loop that is gone); bounded by the connect timeout.
+            await asyncio.wait({store}, timeout=STORE_SHUTDOWN_WAIT)
             store.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await store

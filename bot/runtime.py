@@ -21,6 +21,7 @@ from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
 from bot.store.engine import Database
+from bot.store.ledger import ChangeLedger, Now, utc_now
 from bot.store.migrate import Schema
 from bot.store.url import database_target
 
@@ -49,6 +50,7 @@ class Runtime:
     changes: NumberChanges
     database: Database
     schema: Schema
+    ledger: ChangeLedger
     _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:
@@ -75,8 +77,10 @@ def build_runtime(
     sinch_transport: httpx.AsyncBaseTransport | None = None,
     rng: random.Random | None = None,
     numbers_auth: AuthFactory = _held_token_auth,
+    wall_clock: Now = utc_now,
 ) -> Runtime:
-    """Build the Sinch side of the bot. ``sinch_transport`` is the test seam (respx).
+    """Build the Sinch side of the bot and the store. ``sinch_transport`` is the test seam
+    (respx); ``wall_clock`` dates the ledger's rows (approval expiry).
 
     By default both Sinch clients send through one AiohttpTransport: one keep-alive pool, and
     per request a fraction of the CPU httpx's own transport (httpcore over anyio) costs.
@@ -136,6 +140,8 @@ def build_runtime(
     )
     raw_url = settings.database_url
     database = Database(database_target(None if raw_url is None else raw_url.get_secret_value()))
+    schema = Schema(database)
+    ledger = ChangeLedger(database, schema, approval_ttl=settings.approval_ttl, now=wall_clock)
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(
@@ -148,6 +154,7 @@ def build_runtime(
         metrics=metrics,
         changes=changes,
         database=database,
-        schema=Schema(database),
+        schema=schema,
+        ledger=ledger,
         _http=[numbers_http, token_http],
     )

@@ -2,24 +2,23 @@
 
 What is guaranteed, and where:
 
-- **One process.** Each rendered request (a Rent button, a Confirm, an approval message) has an
-  id in its button value. ``RequestLedger`` lets the first click of an id through and answers
-  every later one (a double click, Slack redelivering the click, a second approver) with who
-  handled it, without calling Sinch. Different requests for the same number share one Sinch
-  operation through ``NumberChanges``' per-number single-flight.
-- **Several instances.** The ledger is per process, so two instances may each act on one click.
-  Sinch is then the guard: the second rent finds the number no longer available (404) and the
-  read-back (``GET activeNumbers/{n}``) reports "already rented by this project": at most one
-  successful rent per number, and no message that says "failed" for a rented number. What is
-  NOT guaranteed across instances: that an Approve and a Deny clicked on two instances at once
-  end in one decision (the approval message then shows whichever update Slack applied last;
-  the audit log has both lines).
+- **Every instance, every restart.** Each rendered request (a Rent button, a Confirm, an
+  approval message) has an id in its button value, and the shared ledger (``bot.store``) has
+  one row per id. The first click claims the row in the database *before* Sinch is called;
+  every later click, on any instance, is told who handled it ("Already approved by @x: rented
+  …") without calling Sinch. Approve and Deny are one compare-and-set on that row: one decision.
+- **A database outage** refuses rent, release and decisions before any Sinch call ("nothing
+  was changed"); searches and ``show`` do not need the database.
+- **A crash** between the claim and Sinch's answer leaves the row ``executing``; the next click
+  on it, or the start-up sweep, reads the number back from Sinch (``bot.reconcile``).
+- **In one process**, different requests for the same number share one Sinch operation
+  through ``NumberChanges``' per-number single-flight: the cheap layer under the ledger.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -31,52 +30,22 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.audit import audit_number_change, start_trace
 from bot.clock import Clock
 from bot.commands.number_change import NumberCommand
-from bot.errors import CommandError, SinchError
+from bot.errors import CommandError, SinchError, StoreUnavailableError
+from bot.ledger_text import already_handled, expired
 from bot.number_change_text import active_lines, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
+from bot.reconcile import reconcile
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
 from bot.slack import number_change_blocks as cb
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
+from bot.store.engine import UNAVAILABLE
+from bot.store.ledger import ChangeLedger, Entry, NewRequest
 
 log = logging.getLogger(__name__)
 
 Message = dict[str, Any]
-# A pending approval can be decided for a day; the ledger remembers decisions that long.
-LEDGER_WINDOW = 24 * 3600.0
-MAX_LEDGER_ENTRIES = 10_000
-
-
-class RequestLedger:
-    """Per process: which request ids were taken, by whom, and how they ended."""
-
-    def __init__(self, *, clock: Clock, window: float = LEDGER_WINDOW) -> None:
-        self._clock = clock
-        self._window = window
-        self._entries: OrderedDict[str, tuple[float, str, str]] = OrderedDict()
-
-    def take(self, key: str, user_id: str) -> tuple[str, str] | None:
-        """Claim ``key`` for ``user_id``; None if free, else (who took it, what happened)."""
-        now = self._clock.now()
-        while self._entries and next(iter(self._entries.values()))[0] <= now:
-            self._entries.popitem(last=False)
-        taken = self._entries.get(key)
-        if taken is not None:
-            return taken[1], taken[2]
-        self._entries[key] = (now + self._window, user_id, "in progress")
-        if len(self._entries) > MAX_LEDGER_ENTRIES:
-            self._entries.popitem(last=False)
-        return None
-
-    def settle(self, key: str, summary: str) -> None:
-        if key in self._entries:
-            expires, user, _ = self._entries[key]
-            self._entries[key] = (expires, user, summary)
-
-    def release(self, key: str) -> None:
-        """Forget ``key`` (nothing happened, so the same button may be used again)."""
-        self._entries.pop(key, None)
 
 
 @dataclass
@@ -85,6 +54,7 @@ class ChangeDeps:
     sender: ResponseSender
     clock: Clock
     gate: Gate
+    ledger: ChangeLedger
     sandbox: bool = False
     # observe(action, outcome): numbers_bot_number_changes_total.
     observe: Callable[[str, str], None] | None = None
@@ -97,7 +67,7 @@ class NumberChangeFlow:
     def __init__(self, deps: ChangeDeps, spawn: Spawn) -> None:
         self._d = deps
         self._spawn = spawn
-        self.ledger = RequestLedger(clock=deps.clock)
+        self.ledger = deps.ledger
 
     @property
     def policy(self) -> RentPolicy:
@@ -264,11 +234,14 @@ class NumberChangeFlow:
         except CommandError as err:
             await self._reply(body, blocks.render_command_error(err), replace=False)
             return
-        taken = self.ledger.take(f"request:{request.id}", _user(body))
+        try:
+            taken = await self.ledger.cancel(_new(request, _user(body)), _user(body))
+        except StoreUnavailableError:
+            await self._reply(body, _unavailable(), replace=False)
+            return
         if taken is not None:
             await self._reply(body, _already(taken), replace=False)
             return
-        self.ledger.settle(f"request:{request.id}", "cancelled")
         self._record("request", request, requester=_user(body), outcome="cancelled")
         await self._reply(body, cb.render_notice("Cancelled: nothing was changed."), replace=True)
 
@@ -295,36 +268,66 @@ class NumberChangeFlow:
             self._record("request", request, requester=user_id, outcome=outcome)
             await self._reply(body, refusal, replace=False)
             return
-        key = f"request:{request.id}"
-        taken = self.ledger.take(key, user_id)
+        approval = self.policy.needs_approval
+        try:
+            # Claimed in the database before anything else: a later click anywhere reads it.
+            taken = await self.ledger.claim(_new(request, user_id), pending=approval)
+        except StoreUnavailableError:
+            self._record("request", request, requester=user_id, outcome="store_unavailable")
+            await self._reply(body, _unavailable(), replace=False)
+            return
         if taken is not None:
+            taken = await self._reconciled(taken)
             await self._reply(body, _already(taken), replace=False)
             return
+        if approval:
+            asked: str | None = None
+            try:
+                asked = await self._ask_approval(request, user_id, body, client, replace)
+            finally:
+                if asked is None:
+                    # Nothing was asked (or it failed): the same button may be used again.
+                    await self._forget(request.id)
+            return
+        self._record(
+            "request", request, requester=user_id, outcome="confirmed", price=request.price
+        )
+        result = await self._execute(request)
+        await self._settle(request.id, result)
+        self._record(
+            "outcome", request, requester=user_id, outcome=result.outcome, price=result.price
+        )
+        ceiling = self.policy.max_monthly_price
+        await self._reply(body, cb.render_result(result, ceiling=ceiling), replace=replace)
+
+    async def _forget(self, request_id: str) -> None:
+        # If the database is away the row stays pending and expires after APPROVAL_TTL.
+        with contextlib.suppress(StoreUnavailableError):
+            await self.ledger.release(request_id)
+
+    async def _settle(self, request_id: str, result: ChangeResult) -> None:
+        """Record Sinch's answer; if the database went away meanwhile, the row stays
+        ``executing`` and is reconciled from Sinch later (never rented again)."""
         try:
-            if self.policy.needs_approval:
-                summary = await self._ask_approval(request, user_id, body, client, replace)
-            else:
-                self._record(
-                    "request", request, requester=user_id, outcome="confirmed", price=request.price
-                )
-                result = await self._execute(request)
-                self._record(
-                    "outcome",
-                    request,
-                    requester=user_id,
-                    outcome=result.outcome,
-                    price=result.price,
-                )
-                ceiling = self.policy.max_monthly_price
-                await self._reply(body, cb.render_result(result, ceiling=ceiling), replace=replace)
-                summary = result.outcome
-        except Exception:
-            self.ledger.release(key)
-            raise
-        if summary is None:
-            self.ledger.release(key)
-        else:
-            self.ledger.settle(key, summary)
+            await self.ledger.settle(request_id, result.outcome, price=result.price)
+        except StoreUnavailableError:
+            log.warning(
+                "could not record the outcome of request %s (%s); it is read back from Sinch"
+                " once the database is back",
+                request_id,
+                result.outcome,
+            )
+
+    async def _reconciled(self, entry: Entry) -> Entry:
+        """A request stuck ``executing`` by a crash is settled from Sinch on the next click."""
+        if entry.state not in ("executing", "approved"):
+            return entry
+        try:
+            if not await self.ledger.stale(request_id=entry.id):
+                return entry
+            return await reconcile(self.ledger, self._d.changes, entry)
+        except StoreUnavailableError:
+            return entry
 
     async def _execute(self, request: cb.ChangeRequest) -> ChangeResult:
         if request.action == "rent":
@@ -432,17 +435,35 @@ class NumberChangeFlow:
             )
             await self._reply(body, refusal, replace=False)
             return
-        key = f"decision:{request.id}"
-        taken = self.ledger.take(key, approver)
-        if taken is not None:
-            await self._reply(body, _already(taken), replace=False)
+        try:
+            won, entry = await self.ledger.decide(
+                _new(request, requester), approver, approve=approve
+            )
+        except StoreUnavailableError:
+            self._record(
+                "approval" if approve else "denial",
+                request,
+                requester=requester,
+                approver=approver,
+                outcome="store_unavailable",
+            )
+            await self._reply(body, _unavailable(), replace=False)
             return
         where = _message_ref(body)
+        if not won:
+            if entry.state == "expired":
+                # The buttons go: nobody can decide it any more.
+                notice = cb.render_notice(f":hourglass: {expired(entry)}")
+                await _update(client, where, notice)
+                await self._reply(body, notice, replace=False)
+                return
+            entry = await self._reconciled(entry)
+            await self._reply(body, _already(entry), replace=False)
+            return
         if not approve:
             self._record(
                 "denial", request, requester=requester, approver=approver, outcome="denied"
             )
-            self.ledger.settle(key, "denied")
             await _update(client, where, cb.render_decided(request, approver, result=None))
             await _dm(client, requester, cb.render_decided(request, approver, result=None))
             return
@@ -458,7 +479,8 @@ class NumberChangeFlow:
             # Re-checked at execution: the requester may have been removed since asking.
             result = None
             note = "Not done: the requester is no longer in RENT_ALLOWED_USER_IDS."
-            self.ledger.settle(key, "requester no longer allowed")
+            with contextlib.suppress(StoreUnavailableError):
+                await self.ledger.settle(request.id, "not_permitted")
             self._record(
                 "outcome", request, requester=requester, approver=approver, outcome="not_permitted"
             )
@@ -467,13 +489,19 @@ class NumberChangeFlow:
             )
             await _dm(client, requester, cb.render_notice(f":no_entry: {note}"))
             return
-        await _update(client, where, cb.render_in_progress(request, approver))
         try:
-            result = await self._execute(request)
-        except Exception:
-            self.ledger.release(key)
-            raise
-        self.ledger.settle(key, f"approved: {result.outcome}")
+            # approved → executing: the claim on Sinch's call, written before it is made.
+            started = await self.ledger.start(request.id)
+        except StoreUnavailableError:
+            started = False
+        if not started:
+            # Approved, but the claim could not be written: nothing is sent to Sinch. The row
+            # stays approved and is settled as not done by the next click or sweep.
+            await self._reply(body, _unavailable(), replace=False)
+            return
+        await _update(client, where, cb.render_in_progress(request, approver))
+        result = await self._execute(request)
+        await self._settle(request.id, result)
         self._record(
             "outcome",
             request,
@@ -488,16 +516,27 @@ class NumberChangeFlow:
         await _dm(client, requester, decided)
 
 
+def _new(request: cb.ChangeRequest, requester: str) -> NewRequest:
+    return NewRequest(
+        id=request.id,
+        action=request.action,
+        number=request.number,
+        requester=requester,
+        price=request.price,
+    )
+
+
+def _unavailable() -> Message:
+    return cb.render_notice(f":warning: {UNAVAILABLE}")
+
+
 def _user(body: dict[str, Any]) -> str:
     return str((body.get("user") or {}).get("id") or "")
 
 
-def _already(taken: tuple[str, str]) -> Message:
-    who, what = taken
-    return cb.render_notice(
-        f":information_source: {blocks._mention(who)} already handled this request"
-        f" ({blocks.escape(what)}); nothing more was done."
-    )
+def _already(entry: Entry) -> Message:
+    # Not escaped: mentions are Slack markup, the rest is the bot's words and a number.
+    return cb.render_notice(f":information_source: {already_handled(entry, blocks._mention)}")
 
 
 def _message_ref(body: dict[str, Any]) -> tuple[str, str] | None:
