@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bot import active_csv, cli_numbers
+from bot import active_csv, cli_numbers, cli_watches
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import USAGE, parse_command
@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", action="store_true", help="every field of every number as CSV, streamed"
     )
     cli_numbers.add_parsers(sub)
+    cli_watches.add_parsers(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
     sandbox.add_argument("--host", default="127.0.0.1")
@@ -104,6 +105,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command in cli_watches.COMMANDS:
+            return cli_watches.main(args)
         overrides = {"sinch_sandbox": True} if args.sandbox else {}
         settings = load_settings(**overrides)
         if args.command == "serve":

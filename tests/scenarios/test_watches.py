@@ -343,3 +343,47 @@ async def test_two_instances_on_one_postgresql_send_one_dm(
     stock.add("+12065550143")
     await asyncio.gather(two.app.watches.tick(), one.app.watches.tick())
     assert len(dms(slack)) == 2
+
+
+async def test_a_watch_keeps_one_sinch_call_in_flight(
+    make_bot: MakeBot, sinch_api: respx.Router, clock: FakeClock
+) -> None:
+    in_flight = most = 0
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        nonlocal in_flight, most
+        in_flight += 1
+        most = max(most, in_flight)
+        for _ in range(5):  # let any other request of the same search start meanwhile
+            await asyncio.sleep(0)
+        in_flight -= 1
+        return httpx.Response(200, json=US_NUMBERS)
+
+    route = sinch_api["available"].mock(side_effect=answer)
+    bot = await make_bot(watch_clock=clock, watch_interval=INTERVAL)
+    await start(bot, "watch US texas")  # a state: one search per area code
+    assert most > 1  # a person's place search runs its areas side by side
+    most, calls = 0, route.call_count
+
+    await later(bot, clock)
+
+    assert route.call_count == calls + calls  # every area searched again...
+    assert most == 1  # ...one at a time
+
+
+async def test_watches_share_the_search_cache_with_commands(
+    make_bot: MakeBot, stock: Stock, clock: FakeClock
+) -> None:
+    process_clock = FakeClock()
+    bot = await make_bot(
+        clock=process_clock, watch_clock=clock, watch_interval=INTERVAL, search_cache_ttl=30
+    )
+    await start(bot)
+    process_clock.advance(31)
+    await later(bot, clock)
+    calls = stock.route.call_count
+
+    reply = await bot.answer("US LOCAL 206")
+
+    assert stock.route.call_count == calls  # the watch's fresh result answered the command
+    assert "cached" in form_of(reply)
