@@ -253,38 +253,47 @@ class SqlWatchStore:
             )
             if touched.rowcount != 1:
                 return []
-            seen_query = select(watch_seen.c.phone_number).where(watch_seen.c.watch_id == watch_id)
-            seen = set((await conn.scalars(seen_query)).all())
-            queued: list[AvailableNumber] = []
-            for offer in offers:
-                number = offer.phone_number
-                if number in seen:
-                    continue
-                seen.add(number)
-                won = await conn.execute(
-                    _insert_ignore(conn, watch_seen).values(
-                        watch_id=watch_id,
-                        phone_number=number,
-                        first_seen_at=_at(now),
-                        baseline=False,
+            # Each number once, in Sinch's order; the insert decides what is news: a number
+            # already seen (the baseline, an earlier run, another instance's run) conflicts.
+            ordered = list({o.phone_number: o for o in offers}.values())
+            if not ordered:
+                return []
+            rows = [
+                {
+                    "watch_id": watch_id,
+                    "phone_number": o.phone_number,
+                    "first_seen_at": _at(now),
+                    "baseline": False,
+                }
+                for o in ordered
+            ]
+            won = set(
+                (
+                    await conn.scalars(
+                        _insert_ignore(conn, watch_seen)
+                        .values(rows)
+                        .returning(watch_seen.c.phone_number)
                     )
-                )
-                if won.rowcount != 1:
-                    continue  # another run recorded it first: the DM is that run's
-                await conn.execute(
-                    watch_dms.insert().values(
-                        watch_id=watch_id,
-                        kind=DmKind.NUMBER.value,
-                        phone_number=number,
-                        offer=offer.model_dump_json(by_alias=True),
-                        state=DmState.PENDING.value,
-                        attempts=0,
-                        next_attempt_at=_at(now),
-                        created_at=_at(now),
-                    )
-                )
-                queued.append(offer)
+                ).all()
+            )
+            queued = [o for o in ordered if o.phone_number in won]
             if queued:
+                await conn.execute(
+                    watch_dms.insert(),
+                    [
+                        {
+                            "watch_id": watch_id,
+                            "kind": DmKind.NUMBER.value,
+                            "phone_number": o.phone_number,
+                            "offer": o.model_dump_json(by_alias=True),
+                            "state": DmState.PENDING.value,
+                            "attempts": 0,
+                            "next_attempt_at": _at(now),
+                            "created_at": _at(now),
+                        }
+                        for o in queued
+                    ],
+                )
                 await conn.execute(
                     update(watches)
                     .where(watches.c.id == watch_id)
