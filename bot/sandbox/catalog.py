@@ -153,6 +153,18 @@ class _Block:
     docs: bool
     caps: tuple[tuple[str, ...], ...]
 
+    def offer(self, number: str, index: int) -> Offer:
+        """``number`` for rent at this block's prices; capabilities cycle with ``index``."""
+        return Offer(
+            phone_number=number,
+            region_code=self.region,
+            type=self.type,
+            capabilities=self.caps[index % len(self.caps)],
+            setup_price=self.setup,
+            monthly_price=self.monthly,
+            documentation_required=self.docs,
+        )
+
     def numbers(self) -> list[str]:
         """Every number of the block, in a fixed scattered order (not consecutive)."""
         size = self.last - self.first + 1
@@ -278,18 +290,7 @@ def build_catalog(blocks: Sequence[_Block] = _BLOCKS) -> Catalog:
         numbers = block.numbers()
         for_rent = sorted(numbers[: block.available])
         rented = sorted(numbers[block.available : block.available + block.rented])
-        offers.extend(
-            Offer(
-                phone_number=number,
-                region_code=block.region,
-                type=block.type,
-                capabilities=block.caps[i % len(block.caps)],
-                setup_price=block.setup,
-                monthly_price=block.monthly,
-                documentation_required=block.docs,
-            )
-            for i, number in enumerate(for_rent)
-        )
+        offers.extend(block.offer(number, i) for i, number in enumerate(for_rent))
         for i, number in enumerate(rented):
             seq = len(rentals)
             rentals.append(
@@ -335,13 +336,5 @@ def fresh_offer(catalog: Catalog, prefix: str = NEW_STOCK_PREFIX) -> Offer | Non
     for block in _BLOCKS:
         for index, number in enumerate(block.numbers()):
             if number.startswith(prefix) and number not in taken:
-                return Offer(
-                    phone_number=number,
-                    region_code=block.region,
-                    type=block.type,
-                    capabilities=block.caps[index % len(block.caps)],
-                    setup_price=block.setup,
-                    monthly_price=block.monthly,
-                    documentation_required=block.docs,
-                )
+                return block.offer(number, index)
     return None
