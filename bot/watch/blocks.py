@@ -36,19 +36,16 @@ def when(epoch: float) -> str:
 
 def every(seconds: float) -> str:
     """900 → "15 min", 30 → "30 s", 7200 → "2 h"."""
+    seconds = max(0.0, seconds)
     if seconds < 120:
-        return f"{seconds:g} s"
+        return f"{seconds:.3g} s"
     if seconds < 2 * 3600:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.3g} h"
 
 
 def ago(seconds: float) -> str:
-    if seconds < 120:
-        return f"{max(0.0, seconds):.0f} s ago"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min ago"
-    return f"{seconds / 3600:.0f} h ago"
+    return f"{every(round(seconds))} ago"
 
 
 def _code(text: str) -> str:
