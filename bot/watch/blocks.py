@@ -72,11 +72,16 @@ def render_watch_started(
     """The reply to `watch …`: what is watched, how often, until when, and what is there now."""
     now = render_search(result, sandbox=sandbox, shareable=False, accessory=accessory)
     count = len(result.numbers)
-    available = "nothing matches right now" if not count else f"{count} match right now"
+    noun = "number matches" if count == 1 else "numbers match"
+    available = (
+        "Nothing matches right now."
+        if not count
+        else f"{count} {noun} right now (below): they are not news, so they are not DMed."
+    )
     intro = _section(
         f":eyes: Watching {_search(watch)} (watch *{watch.id}*): I'll search every"
         f" {every(interval)} until {when(watch.expires_at)} and DM you each number that"
-        f" appears. The {available}{': they are below, and will not be DMed' if count else ''}."
+        f" appears. {available}"
     )
     blocks = [intro, *now["blocks"]]
     if len(blocks) > MAX_BLOCKS:
@@ -173,8 +178,8 @@ def home_blocks(watches: Sequence[Watch], *, now: float, undelivered: int = 0) -
     """The Home tab's part: the viewer's watches, and why any is paused."""
     if not watches:
         return []
-    lines = [watch_line(w, now) for w in watches[:10]]
-    blocks: list[Block] = [{"type": "divider"}, _section("*Your watches*\n" + "\n".join(lines))]
+    blocks: list[Block] = [{"type": "divider"}, _section("*Your watches*")]
+    blocks += [_section(watch_line(w, now)) for w in watches[:10]]
     if undelivered:
         blocks.append(
             _context(

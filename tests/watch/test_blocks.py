@@ -62,7 +62,7 @@ def test_the_confirmation_says_what_how_often_until_when_and_shows_the_stock() -
     assert "every 15 min" in text
     assert f"<!date^{int(WATCH.expires_at)}^" in text
     assert "+1 206-555-0142" in text
-    assert "will not be DMed" in text
+    assert "1 number matches right now (below): they are not news, so they are not DMed" in text
     # The confirmation is private: no Share button on it.
     assert SHARE_ACTION not in text
 
@@ -107,3 +107,12 @@ def test_user_text_in_a_search_is_escaped() -> None:
     text = form_of(wb.render_watch_list([odd], now=NOW, limit=5))
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in text
+
+
+def test_the_home_tab_part_lists_each_watch_and_counts_undelivered_dms() -> None:
+    long = Watch(**{**WATCH.__dict__, "search": "US LOCAL " + "x" * 590})
+    blocks = wb.home_blocks([long] * 10, now=NOW, undelivered=2)
+    assert_valid_message({"text": "home", "blocks": blocks})
+    assert len([b for b in blocks if b["type"] == "section"]) == 11
+    assert "2 watch DM(s) may not have arrived" in form_of({"blocks": blocks})
+    assert wb.home_blocks([], now=NOW) == []

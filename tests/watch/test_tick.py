@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot.domain import SearchQuery
+from bot.results import SearchResult
 from bot.scheduler import WATCH_JOB_ID, add_watch_job
 from bot.sinch.models import AvailableNumber
 from bot.store.engine import Database
@@ -57,7 +59,7 @@ async def _runner(url: str, clock: FakeClock) -> tuple[WatchRunner, Database]:
     return runner, database
 
 
-async def _never(query: object) -> object:
+async def _never(query: SearchQuery) -> SearchResult:
     raise AssertionError("no search expected")
 
 
