@@ -99,6 +99,11 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--text", default="US LOCAL", help="the /numbers text, a search with results (US LOCAL)"
     )
+    parser.add_argument(
+        "--database-url",
+        metavar="URL",
+        help="DATABASE_URL for the bot (default: its SQLite file in a scratch directory)",
+    )
     parser.add_argument("--out", type=Path, help="JSON file (default bench/results/<time>.json)")
     parser.add_argument(
         "--profile",
@@ -132,6 +137,7 @@ def options_from(args: argparse.Namespace) -> BenchOptions:
         smoke=args.smoke,
         text=args.text,
         profile_dir=args.profile,
+        database_url=args.database_url,
     )
 
 

@@ -32,6 +32,9 @@ _BOT_ENV_PREFIXES = (
     "ACTIVE_CACHE",
     "USER_RATE",
     "LOG_LEVEL",
+    "DATABASE_URL",
+    "APPROVAL_TTL",
+    "RENT_",
 )
 _POLL_INTERVAL = 0.005  # readiness polling: the cold start is measured to about this much
 _STOP_TIMEOUT = 15.0

@@ -10,6 +10,7 @@ from typing import Any
 from bench.budget import BudgetRow
 from bench.runner import BenchReport, ModeResult, PassResult
 from bench.stats import Summary
+from bot.store.url import database_target
 
 SCHEMA_VERSION = 1
 
@@ -62,11 +63,14 @@ def to_json(report: BenchReport, rows: Sequence[BudgetRow], argv: Sequence[str])
     options["modes"] = list(report.options.modes)
     options["profile_dir"] = str(report.options.profile_dir or "") or None
     options["ramp_ms"] = report.options.ramp_seconds * 1000
+    # Which store, never its password (the URL carries it).
+    url = report.options.database_url
+    options["database_url"] = database_target(url).describe() if url else None
     return {
         "schema": SCHEMA_VERSION,
         "started_at": report.started_at.isoformat(timespec="seconds"),
         "duration_s": round(report.duration_seconds, 3),
-        "argv": list(argv),
+        "argv": _redacted(argv),
         "machine": report.machine,
         "options": options,
         "modes": {name: _mode_json(mode) for name, mode in report.modes.items()},
@@ -241,3 +245,15 @@ def _rounded(value: float | None) -> float | None:
 
 def _finite(value: float | None) -> float | None:
     return None if value is None or math.isnan(value) else round(value, 4)
+
+
+def _redacted(argv: Sequence[str]) -> list[str]:
+    """argv without --database-url's value."""
+    out: list[str] = []
+    for arg in argv:
+        if out and out[-1] == "--database-url":
+            arg = "<redacted>"
+        elif arg.startswith("--database-url="):
+            arg = "--database-url=<redacted>"
+        out.append(arg)
+    return out

@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, TextIO
 
-from bot import active_csv, cli_numbers, cli_watches
+from bot import active_csv, cli_history, cli_numbers, cli_watches
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
 from bot.commands.parser import USAGE, parse_command
@@ -73,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
         "--csv", action="store_true", help="every field of every number as CSV, streamed"
     )
     cli_numbers.add_parsers(sub)
+    cli_history.add_parser(sub)
     cli_watches.add_parsers(sub)
 
     sandbox = sub.add_parser("sandbox", help="serve the built-in Sinch sandbox on its own")
@@ -113,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_serve(settings)
         if args.command in cli_numbers.COMMANDS:
             return _run_number_command(args, settings)
+        if args.command == cli_history.COMMAND:
+            return cli_history.run(args, settings, out=sys.stdout, err=sys.stderr)
         query = _query(args.command, args.words)
         if isinstance(query, HelpQuery):
             print(_in_cli_terms(USAGE))

@@ -8,6 +8,7 @@ Rent and release ask on a terminal and need ``--yes`` otherwise.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 from collections.abc import Callable
@@ -16,9 +17,10 @@ from typing import Any, TextIO
 from bot.commands.number_change import parse_e164
 from bot.config import Settings
 from bot.errors import CommandError, ConfigError
+from bot.ledger_text import at, provenance_of
 from bot.number_change_text import active_lines, describe, number, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges
-from bot.runtime import build_runtime
+from bot.runtime import Runtime, build_runtime
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
 from bot.sinch.models import Money
@@ -88,26 +90,36 @@ async def run(
             settings = sandbox_settings(settings, server)
         runtime = build_runtime(settings)
         stack.push_async_callback(runtime.aclose)
+        if args.command == "show":
+            return await _show(args, runtime, phone, out=out)
         return await _act(args, runtime.changes, phone, ask=ask, out=out)
     raise AssertionError("unreachable")
+
+
+async def _show(args: argparse.Namespace, runtime: Runtime, phone: str, *, out: TextIO) -> int:
+    # The ledger's line is read beside Sinch's answer, and left out if the database is away.
+    active, history = await asyncio.gather(
+        runtime.changes.show(phone), provenance_of(runtime.ledger, phone, at)
+    )
+    history = history if active is not None else None
+    if args.json:
+        data = active.model_dump(mode="json") if active is not None else None
+        print(
+            json.dumps(
+                {"number": phone, "rented": active is not None, "active": data, "history": history}
+            ),
+            file=out,
+        )
+    elif active is None:
+        print(f"This project does not rent {number(phone)}.", file=out)
+    else:
+        print("\n".join([*active_lines(active), *([history] if history else [])]), file=out)
+    return EXIT_OK if active is not None else EXIT_NOT_DONE
 
 
 async def _act(
     args: argparse.Namespace, changes: NumberChanges, phone: str, *, ask: Ask, out: TextIO
 ) -> int:
-    if args.command == "show":
-        active = await changes.show(phone)
-        if args.json:
-            data = active.model_dump(mode="json") if active is not None else None
-            print(
-                json.dumps({"number": phone, "rented": active is not None, "active": data}),
-                file=out,
-            )
-        elif active is None:
-            print(f"This project does not rent {number(phone)}.", file=out)
-        else:
-            print("\n".join(active_lines(active)), file=out)
-        return EXIT_OK if active is not None else EXIT_NOT_DONE
     approved = None
     if not args.yes:
         question = await _question(args.command, changes, phone)

@@ -1,4 +1,4 @@
-"""Sentences about the ledger's requests, for Slack and the CLI (pure).
+"""Sentences about the ledger's requests, for Slack and the CLI (pure, but for provenance_of).
 
 ``mention`` renders a Slack user id: ``<@U…>`` in Slack, ``@U…`` in a terminal.
 """
@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from bot.errors import StoreUnavailableError
 from bot.number_change_text import money, number
-from bot.store.ledger import Entry
+from bot.store.ledger import ChangeLedger, Entry
 
 Mention = Callable[[str], str]
 
@@ -73,3 +74,13 @@ def provenance(entry: Entry, mention: Mention) -> str:
     if entry.price is not None:
         line += f" ({money(entry.price)}/month)"
     return line
+
+
+async def provenance_of(ledger: ChangeLedger, phone: str, mention: Mention) -> str | None:
+    """``show``'s line from the ledger; None when it has none or the database is away (the
+    Sinch part of ``show`` never depends on the database)."""
+    try:
+        entry = await ledger.last_rent(phone)
+    except StoreUnavailableError:
+        return None
+    return None if entry is None else provenance(entry, mention)

@@ -8,6 +8,7 @@ import re
 import sys
 from collections.abc import Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from bot.config import Settings
 
@@ -145,4 +146,10 @@ def secret_values(settings: Settings) -> list[str]:
         settings.slack_signing_secret,
         settings.slack_app_token,
     )
-    return [v.get_secret_value() for v in values if v is not None]
+    found = [v.get_secret_value() for v in values if v is not None]
+    if settings.database_url is not None:
+        # The whole URL and its password: a driver may name either in a message.
+        url = settings.database_url.get_secret_value()
+        password = urlsplit(url).password if "://" in url else None
+        found += [url, *([password] if password else [])]
+    return found

@@ -61,6 +61,17 @@ class Runtime:
             await client.aclose()
 
 
+def build_store(
+    settings: Settings, *, wall_clock: Now = utc_now
+) -> tuple[Database, Schema, ChangeLedger]:
+    """DATABASE_URL's store (inert: it connects and migrates on first use)."""
+    raw_url = settings.database_url
+    database = Database(database_target(None if raw_url is None else raw_url.get_secret_value()))
+    schema = Schema(database)
+    ledger = ChangeLedger(database, schema, approval_ttl=settings.approval_ttl, now=wall_clock)
+    return database, schema, ledger
+
+
 # How Numbers requests are authenticated, given the token provider and the token endpoint's
 # client: SinchAuth by default; the benchmark's naive mode fetches a token per request.
 AuthFactory = Callable[[TokenProvider, httpx.AsyncClient], httpx.Auth]
@@ -138,10 +149,7 @@ def build_runtime(
         policy=RentPolicy.from_settings(settings),
         config=RentConfig.from_settings(settings),
     )
-    raw_url = settings.database_url
-    database = Database(database_target(None if raw_url is None else raw_url.get_secret_value()))
-    schema = Schema(database)
-    ledger = ChangeLedger(database, schema, approval_ttl=settings.approval_ttl, now=wall_clock)
+    database, schema, ledger = build_store(settings, wall_clock=wall_clock)
     metrics.watch_token(provider.seconds_until_expiry)
     metrics.watch_cache(lambda: cache.hits, lambda: cache.misses)
     return Runtime(

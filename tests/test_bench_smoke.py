@@ -16,6 +16,7 @@ import pytest
 
 from bench.cli import main
 
+BENCH_DB_PASSWORD = "bench-db-password-never-written"
 # uvicorn re-raises the SIGTERM it handled once it has shut down gracefully.
 _CLEAN_EXITS = {0, -signal.SIGTERM}
 
@@ -32,11 +33,16 @@ def reap_children() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module")
-def smoke_result(tmp_path_factory: pytest.TempPathFactory, reap_children: None) -> dict[str, Any]:
-    """One smoke run (about 5 s) shared by the tests below, which only read its JSON."""
+def smoke_result(
+    tmp_path_factory: pytest.TempPathFactory, reap_children: None, pg_url: str
+) -> dict[str, Any]:
+    """One smoke run (about 5 s) shared by the tests below, which only read its JSON. The bot
+    runs on the suite's PostgreSQL (a password in the URL, which trust auth ignores)."""
     out = tmp_path_factory.mktemp("bench") / "smoke.json"
+    database_url = pg_url.replace("postgres@", f"postgres:{BENCH_DB_PASSWORD}@", 1)
     # 20 ms of injected latency keeps the run short; correctness does not depend on it.
-    exit_code = main(["--smoke", "--latency-ms", "20", "--out", str(out)])
+    argv = ["--smoke", "--latency-ms", "20", "--out", str(out), "--database-url", database_url]
+    exit_code = main(argv)
     assert exit_code == 0
     assert not psutil.Process().children(recursive=True), "the bench left processes running"
     result: dict[str, Any] = json.loads(out.read_text("utf-8"))
@@ -80,3 +86,11 @@ def test_the_budget_judges_correctness_but_not_timings(smoke_result: dict[str, A
     timed = {name for name in statuses if name not in {"errors", "token fetches during the load"}}
     assert timed
     assert {statuses[name] for name in timed} == {"n/a"}
+
+
+def test_the_database_variant_is_recorded_without_its_password(
+    smoke_result: dict[str, Any],
+) -> None:
+    assert smoke_result["options"]["database_url"].startswith("PostgreSQL at ")
+    assert BENCH_DB_PASSWORD not in json.dumps(smoke_result)
+    assert "<redacted>" in smoke_result["argv"]

@@ -249,12 +249,17 @@ def render_not_allowed(contact: str) -> Message:
     )
 
 
-def render_show(phone: str, active: ActiveNumber | None, *, sandbox: bool = False) -> Message:
+def render_show(
+    phone: str, active: ActiveNumber | None, *, sandbox: bool = False, history: str | None = None
+) -> Message:
+    """``history``: the ledger's "Rented by <@U…> on …" line (mentions are Slack markup)."""
     n = escape(number(phone))
     if active is None:
         text = f":mag: This project does not rent {n}."
         return _message(text, [_section(text)])
     blocks = [_section(f"*{n}*"), _section("\n".join(escape(x) for x in active_lines(active)))]
+    if history:
+        blocks.append(_context(history))
     if sandbox:
         blocks.append(_context(":test_tube: Sandbox data — fictional numbers."))
     return _message(f"{number(phone)}: rented by this project", blocks)

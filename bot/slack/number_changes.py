@@ -17,6 +17,7 @@ What is guaranteed, and where:
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import Callable, Coroutine
@@ -31,7 +32,7 @@ from bot.audit import audit_number_change, start_trace
 from bot.clock import Clock
 from bot.commands.number_change import NumberCommand
 from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.ledger_text import already_handled, expired
+from bot.ledger_text import already_handled, expired, provenance_of
 from bot.number_change_text import active_lines, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
 from bot.reconcile import reconcile
@@ -151,12 +152,17 @@ class NumberChangeFlow:
     async def _show(
         self, request: NumberCommand, response_url: str, finish: Callable[[str], None]
     ) -> None:
+        # The ledger's line is read beside Sinch's answer, and left out if the database is away.
+        history = asyncio.ensure_future(provenance_of(self.ledger, request.number, blocks._mention))
         try:
             active = await self._d.changes.show(request.number)
         except SinchError as err:
+            await history  # not cut off mid-query: a cancelled query costs its connection
             await self._d.sender.send(response_url, blocks.render_sinch_error(err))
             return finish("sinch_error")
-        message = cb.render_show(request.number, active, sandbox=self._d.sandbox)
+        message = cb.render_show(
+            request.number, active, sandbox=self._d.sandbox, history=await history
+        )
         await self._d.sender.send(response_url, message)
         finish("ok" if active is not None else "not_held")
 
@@ -323,9 +329,11 @@ class NumberChangeFlow:
         if entry.state not in ("executing", "approved"):
             return entry
         try:
-            if not await self.ledger.stale(request_id=entry.id):
-                return entry
-            return await reconcile(self.ledger, self._d.changes, entry)
+            stale = await self.ledger.stale(request_id=entry.id)
+            if stale:
+                return await reconcile(self.ledger, self._d.changes, stale[0])
+            # Still running elsewhere, or just settled (by its instance or a sweep).
+            return await self.ledger.get(entry.id) or entry
         except StoreUnavailableError:
             return entry
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -13,6 +14,7 @@ from slack_bolt.authorization import AuthorizeResult
 from bot.asgi import BotApp, create_app
 from bot.config import Settings
 from bot.runtime import build_runtime
+from bot.store.ledger import utc_now
 from tests.fakes import FakeClock
 from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET, SlackStub, command_body, signed_headers
 
@@ -113,6 +115,14 @@ class BotHarness:
         self.http = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app.asgi), base_url="http://bot.test"
         )
+        self._lifespan: Any = None
+
+    async def close(self) -> None:
+        """Shut the instance down as a restart would (its lifespan ends); idempotent."""
+        if self._lifespan is not None:
+            lifespan, self._lifespan = self._lifespan, None
+            await self.http.aclose()
+            await lifespan.__aexit__(None, None, None)
 
     @property
     def provider(self) -> Any:
@@ -142,7 +152,7 @@ MakeBot = Callable[..., Awaitable[BotHarness]]
 @pytest.fixture
 async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[MakeBot]:
     """Build the app (lifespan running); `held_token=True` fetches the token before returning."""
-    stack: list[tuple[BotHarness, Any]] = []
+    stack: list[BotHarness] = []
 
     async def build(
         *,
@@ -150,25 +160,29 @@ async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[M
         clock: FakeClock | None = None,
         slack_auth: bool = False,
         watch_clock: FakeClock | None = None,
+        wall_clock: Callable[[], datetime] = utc_now,
         **overrides: Any,
     ) -> BotHarness:
         """``slack_auth=True``: the production authorization (auth.test against the stub);
         ``watch_clock``: the wall clock of watches (bot.app.watches.tick runs them)."""
         settings = make_settings(slack, **overrides)
         runtime = build_runtime(
-            settings, clock=clock, sinch_transport=httpx.MockTransport(sinch_api.async_handler)
+            settings,
+            clock=clock,
+            sinch_transport=httpx.MockTransport(sinch_api.async_handler),
+            wall_clock=wall_clock,
         )
         authorize = None if slack_auth else offline_authorize
         app = create_app(settings, runtime=runtime, authorize=authorize, watch_clock=watch_clock)
         harness = BotHarness(app, slack)
         lifespan = app.asgi.router.lifespan_context(app.asgi)
         await lifespan.__aenter__()
-        stack.append((harness, lifespan))
+        harness._lifespan = lifespan
+        stack.append(harness)
         if held_token:
             await runtime.provider.token()
         return harness
 
     yield build
-    for harness, lifespan in reversed(stack):
-        await harness.http.aclose()
-        await lifespan.__aexit__(None, None, None)
+    for harness in reversed(stack):
+        await harness.close()

@@ -189,6 +189,9 @@ async def test_a_refused_signature_logs_one_warning_without_the_body(
     assert bot.slack.messages == []
 
 
+DATABASE_URL = "postgres://bot:db-password-in-settings-77@db.example.com:5432/numbers"
+
+
 def test_settings_and_token_reprs_hide_every_secret() -> None:
     settings = Settings(
         _env_file=None,
@@ -198,6 +201,7 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
         slack_bot_token=SecretStr(BOT_TOKEN),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_app_token=SecretStr(APP_TOKEN),
+        database_url=SecretStr(DATABASE_URL),
     )
     token = Token(
         value="access-token-in-repr-5678",
@@ -214,7 +218,14 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
     for value in (*secret_values(settings), token.value):
         assert value not in shown
     assert sorted(secret_values(settings)) == sorted(
-        ["key-secret-in-settings-1234", BOT_TOKEN, SIGNING_SECRET, APP_TOKEN]
+        [
+            "key-secret-in-settings-1234",
+            BOT_TOKEN,
+            SIGNING_SECRET,
+            APP_TOKEN,
+            DATABASE_URL,
+            "db-password-in-settings-77",
+        ]
     )
 
 

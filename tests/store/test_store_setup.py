@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.errors import ConfigError
+from bot.errors import ConfigError, StoreUnavailableError
 from bot.store.engine import Database
 from bot.store.migrate import head_revision, migrate
 from bot.store.url import database_target
@@ -127,5 +128,26 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path: Path) -> No
             return mode, busy
 
         assert await db.run(pragmas) == ("wal", 5000)
+    finally:
+        await db.aclose()
+
+
+async def test_an_unreachable_database_is_one_warning_without_the_password(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Nothing listens in tmp_path: every connection attempt fails at once.
+    db = Database(database_target(f"postgresql://bot:pw-never-logged@/db?host={tmp_path}"))
+    try:
+        for _ in range(3):
+            with pytest.raises(StoreUnavailableError) as caught:
+                await migrate(db)
+            assert "pw-never-logged" not in str(caught.value)
+            assert caught.value.__cause__ is None
+            assert caught.value.__suppress_context__
+        assert db.readiness_reason() is not None
+        warned = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
+        assert len(warned) == 1  # one per outage, not one per attempt
+        assert warned[0].exc_info is None
+        assert "pw-never-logged" not in warned[0].getMessage()
     finally:
         await db.aclose()
