@@ -106,6 +106,15 @@ class WatchFlow:
         except CommandError as err:
             await self._d.sender.send(url, blocks.render_command_error(err))
             return finish("bad_input")
+        if result.failed_areas:
+            # What those areas hold now would be DMed later as news: start from a full picture.
+            areas = ", ".join(result.failed_areas[:8])
+            partial = (
+                f":warning: Sinch did not answer for {areas}, so the watch was not started:"
+                " numbers there would later look new. Try again in a moment."
+            )
+            await self._d.sender.send(url, wb.render_notice(partial))
+            return finish("sinch_partial")
         now = self._d.clock.now()
         try:
             watch = await self._d.store.create(

@@ -387,3 +387,21 @@ async def test_watches_share_the_search_cache_with_commands(
 
     assert stock.route.call_count == calls  # the watch's fresh result answered the command
     assert "cached" in form_of(reply)
+
+
+async def test_a_watch_does_not_start_from_a_partial_search(
+    make_bot: MakeBot, sinch_api: respx.Router, clock: FakeClock
+) -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("numberPattern.pattern") == "+1713":  # Houston's code
+            return httpx.Response(503, json={"error": {"code": 503, "status": "UNAVAILABLE"}})
+        return httpx.Response(200, json=US_NUMBERS)
+
+    sinch_api["available"].mock(side_effect=answer)
+    bot = await make_bot(watch_clock=clock, watch_interval=INTERVAL)
+
+    reply = await start(bot, "watch US texas")
+
+    assert "did not answer for 713" in form_of(reply)
+    assert "not started" in form_of(reply)
+    assert await bot.app.watches.store.list_watches() == []
