@@ -151,3 +151,16 @@ async def test_an_unreachable_database_is_one_warning_without_the_password(
         assert "pw-never-logged" not in warned[0].getMessage()
     finally:
         await db.aclose()
+
+
+def test_the_head_read_from_the_files_is_alembics_head() -> None:
+    # head_revision() reads the revision files itself (no Alembic import at start-up): it
+    # must agree with Alembic, whatever revisions are added later.
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bot.store.migrate import MIGRATIONS
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert ScriptDirectory.from_config(config).get_heads() == [head_revision()]
