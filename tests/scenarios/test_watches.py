@@ -156,6 +156,11 @@ async def test_unwatch_and_the_stop_button_stop_the_dms(
     assert stop["value"] == ids[1]
 
     before = len(slack.messages)
+    other = action_body(wb.STOP_ACTION, stop["value"], slack.response_url("x"), user_id="U2")
+    assert (await bot.post_signed(other)).status_code == 200
+    assert await bot.app.inflight.drain(5) == 0
+    assert "no running watch" in form_of((await slack.wait_for(before + 1))[before])
+    before = len(slack.messages)
     click = action_body(wb.STOP_ACTION, stop["value"], slack.response_url("dm"), channel_id="D1")
     assert (await bot.post_signed(click)).status_code == 200
     assert await bot.app.inflight.drain(5) == 0
