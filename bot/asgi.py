@@ -75,6 +75,7 @@ async def _open_store(runtime: Runtime) -> None:
         settled = await sweep(runtime.ledger, runtime.changes)
         if settled:
             log.info("start-up sweep: %d interrupted request(s) read back from Sinch", settled)
+    runtime.store_opened.set()
 
 
 def create_app(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -51,6 +52,8 @@ class Runtime:
     database: Database
     schema: Schema
     ledger: ChangeLedger
+    # Set once start-up's migration and sweep have run (or failed for want of the database).
+    store_opened: asyncio.Event = field(default_factory=asyncio.Event)
     _http: list[httpx.AsyncClient] = field(default_factory=list, repr=False)
 
     async def aclose(self) -> None:

@@ -433,30 +433,27 @@ class NumberChangeFlow:
             refusal = cb.render_notice(
                 ":no_entry: Only the approvers listed in `RENT_APPROVER_IDS` can decide this."
             )
-        if refusal is not None:
+        decision = None
+        outcome = "not_permitted"
+        if refusal is None:
+            try:
+                # The one compare-and-set that makes this click the decision, or not.
+                decision = await self.ledger.decide(
+                    _new(request, requester), approver, approve=approve
+                )
+            except StoreUnavailableError:
+                refusal, outcome = _unavailable(), "store_unavailable"
+        if refusal is not None or decision is None:
             self._record(
                 "approval" if approve else "denial",
                 request,
                 requester=requester,
                 approver=approver,
-                outcome="not_permitted",
+                outcome=outcome,
             )
-            await self._reply(body, refusal, replace=False)
+            await self._reply(body, refusal or _unavailable(), replace=False)
             return
-        try:
-            won, entry = await self.ledger.decide(
-                _new(request, requester), approver, approve=approve
-            )
-        except StoreUnavailableError:
-            self._record(
-                "approval" if approve else "denial",
-                request,
-                requester=requester,
-                approver=approver,
-                outcome="store_unavailable",
-            )
-            await self._reply(body, _unavailable(), replace=False)
-            return
+        won, entry = decision
         where = _message_ref(body)
         if not won:
             if entry.state == "expired":

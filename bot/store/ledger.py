@@ -16,7 +16,7 @@ says who handled it. A request left ``executing`` by a crash is reconciled from 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Literal
@@ -65,26 +65,9 @@ class Entry:
         price = None
         if m["price_amount"] is not None and m["price_currency"] is not None:
             price = Money(currency_code=m["price_currency"], amount=Decimal(m["price_amount"]))
-        return cls(
-            id=m["id"],
-            action=m["action"],
-            number=m["number"],
-            state=m["state"],
-            requester=m["requester"],
-            decided_by=m["decided_by"],
-            price=price,
-            outcome=m["outcome"],
-            created_at=m["created_at"],
-            decided_at=m["decided_at"],
-            claimed_at=m["claimed_at"],
-            done_at=m["done_at"],
-            expires_at=m["expires_at"],
-        )
-
-    @property
-    def approved(self) -> bool:
-        """Approved by someone (then executing or done)."""
-        return self.decided_by is not None and self.state in ("approved", "executing", "done")
+        # Every other field is the column of the same name.
+        columns = {f.name: m[f.name] for f in fields(cls) if f.name != "price"}
+        return cls(price=price, **columns)
 
 
 @dataclass(frozen=True)
@@ -94,6 +77,19 @@ class NewRequest:
     number: str
     requester: str
     price: Money | None
+
+    def row(self, state: State, now: datetime, **columns: Any) -> dict[str, Any]:
+        """The request's new row in ``state``, created ``now``, with ``columns`` set."""
+        return {
+            "id": self.id,
+            "action": self.action,
+            "number": self.number,
+            "state": state,
+            "requester": self.requester,
+            "created_at": now,
+            **_price(self.price),
+            **columns,
+        }
 
 
 class ChangeLedger:
@@ -123,17 +119,10 @@ class ChangeLedger:
         """Record a new request: ``pending`` (an approval will be asked) or ``executing`` (it
         runs now). None when this caller owns it; else the row someone else wrote first."""
         now = self._now()
-        values = {
-            "id": request.id,
-            "action": request.action,
-            "number": request.number,
-            "state": "pending" if pending else "executing",
-            "requester": request.requester,
-            "created_at": now,
-            "claimed_at": None if pending else now,
-            "expires_at": now + self._ttl if pending else None,
-            **_price(request.price),
-        }
+        if pending:
+            values = request.row("pending", now, expires_at=now + self._ttl)
+        else:
+            values = request.row("executing", now, claimed_at=now)
 
         async def work(conn: AsyncConnection) -> Entry | None:
             if await _insert_new(conn, values):
@@ -165,16 +154,7 @@ class ChangeLedger:
         An approval message whose request the ledger never saw (posted before the ledger
         existed) is recorded from the button first, then decided the same way."""
         now = self._now()
-        seed = {
-            "id": request.id,
-            "action": request.action,
-            "number": request.number,
-            "state": "pending",
-            "requester": request.requester,
-            "created_at": now,
-            "expires_at": now + self._ttl,
-            **_price(request.price),
-        }
+        seed = request.row("pending", now, expires_at=now + self._ttl)
 
         async def work(conn: AsyncConnection) -> tuple[bool, Entry]:
             await _insert_new(conn, seed)
@@ -200,18 +180,7 @@ class ChangeLedger:
     async def cancel(self, request: NewRequest, user: str) -> Entry | None:
         """A new or pending request → cancelled. None when this click cancelled it."""
         now = self._now()
-        values = {
-            "id": request.id,
-            "action": request.action,
-            "number": request.number,
-            "state": "cancelled",
-            "requester": request.requester,
-            "decided_by": user,
-            "created_at": now,
-            "decided_at": now,
-            "done_at": now,
-            **_price(request.price),
-        }
+        values = request.row("cancelled", now, decided_by=user, decided_at=now, done_at=now)
 
         async def work(conn: AsyncConnection) -> Entry | None:
             if await _insert_new(conn, values):

@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 
-from bot.store.ledger import utc_now
+from bot.slack.number_change_blocks import ChangeRequest
+from bot.store.ledger import STALE_AFTER, NewRequest, utc_now
 from tests.pg_server import PgServer
 from tests.scenarios.conftest import BotHarness, MakeBot
 from tests.scenarios.number_fakes import NUMBER, SHOWN, FakeNumbers, button, buttons
@@ -205,3 +206,30 @@ async def test_a_database_outage_refuses_changes_without_calling_sinch_and_recov
     await click(bot, "numbers_rent", rent["value"], "after")
     assert f"Rented {SHOWN}" in text_of(await next_message(bot, 5))
     assert sinch.rent.call_count == 1
+
+
+async def test_a_click_on_a_request_left_executing_reads_the_number_back(
+    make_bot: MakeBot, sinch: FakeNumbers, pg_url: str
+) -> None:
+    """An instance died after claiming and after Sinch committed the rent. The next click, a
+    minute later, reads the number back instead of renting again."""
+    wall = Wall()
+    bot = await make_bot(**ENABLED, database_url=pg_url, wall_clock=wall)
+    await bot.app.runtime.store_opened.wait()  # the start-up sweep is behind us
+    question = await ask(bot, f"rent {NUMBER}")
+    value = button(question, "numbers_change_confirm")["value"]
+    request = ChangeRequest.from_value(value)
+    crashed = NewRequest(request.id, "rent", NUMBER, REQUESTER, request.price)
+    assert await bot.app.runtime.ledger.claim(crashed, pending=False) is None
+    sinch.hold(NUMBER)  # Sinch committed; the answer died with the instance
+
+    await click(bot, "numbers_change_confirm", value, "soon")
+    assert f"(renting {SHOWN} now)" in text_of(await next_message(bot, 1))
+    wall.at += STALE_AFTER + timedelta(seconds=1)
+    await click(bot, "numbers_change_confirm", value, "later")
+    assert f"already handled this request (rented {SHOWN})" in text_of(await next_message(bot, 2))
+    await settle(bot)
+    assert not sinch.rent.called
+    entry = await bot.app.runtime.ledger.get(request.id)
+    assert entry is not None
+    assert (entry.state, entry.outcome) == ("done", "rented")
