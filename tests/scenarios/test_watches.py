@@ -410,3 +410,17 @@ async def test_a_watch_does_not_start_from_a_partial_search(
     assert "did not answer for 713" in form_of(reply)
     assert "not started" in form_of(reply)
     assert await bot.app.watches.store.list_watches() == []
+
+
+async def test_the_scheduler_runs_the_watches_at_a_short_interval(
+    make_bot: MakeBot, slack: SlackStub, stock: Stock
+) -> None:
+    # The real wall clock and the real APScheduler job (one per process), WATCH_INTERVAL=1.
+    bot = await make_bot(watch_interval=1)
+    await start(bot)
+    stock.add(NEW)
+
+    body = await slack.wait_for_api_call("chat.postMessage", timeout=15)
+
+    assert body["channel"] == "U1"
+    assert "+1 206-555-0142" in dm_text(body)
