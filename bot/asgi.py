@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -18,10 +17,8 @@ from starlette.routing import Route
 from bot.clock import Clock, WallClock
 from bot.config import Settings
 from bot.domain import SearchQuery
-from bot.errors import StoreUnavailableError
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
-from bot.reconcile import sweep
 from bot.results import SearchResult
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox_mode import answers_from_sandbox
@@ -37,6 +34,7 @@ from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
 from bot.slack.watches import SlackDmNotifier, WatchDeps, WatchFlow, owner_check
+from bot.store_upkeep import StoreUpkeep
 from bot.watch.policy import tick_seconds
 from bot.watch.store import SqlWatchStore
 from bot.watch.tick import WatchRunner
@@ -45,7 +43,6 @@ log = logging.getLogger(__name__)
 
 # uvicorn stops accepting on SIGTERM; this is how long answers already promised may still take.
 DRAIN_SECONDS = 8.0
-STORE_SHUTDOWN_WAIT = 6.0
 
 
 @dataclass
@@ -58,24 +55,6 @@ class BotApp:
     sender: ResponseSender
     inflight: InflightCommands
     watches: WatchRunner
-
-
-async def _open_store(runtime: Runtime) -> None:
-    """Migrate at start-up; a database that is down only refuses changes until it is back."""
-    database = runtime.database
-    log.info(
-        "store: %s%s",
-        database.target.describe(),
-        " (one instance's store; several instances need PostgreSQL)"
-        if database.target.is_sqlite
-        else "",
-    )
-    with contextlib.suppress(StoreUnavailableError):  # logged by Database, retried on use
-        await runtime.schema.ensure()
-        settled = await sweep(runtime.ledger, runtime.changes)
-        if settled:
-            log.info("start-up sweep: %d interrupted request(s) read back from Sinch", settled)
-    runtime.store_opened.set()
 
 
 def create_app(
@@ -185,7 +164,14 @@ def create_app(
         scheduler = build_scheduler(provider)
         # In the background, like the token: a slow database must not keep PORT from binding
         # (a click meanwhile waits for the same migration through Schema.ensure).
-        store = asyncio.create_task(_open_store(runtime), name="store-migrate")
+        store = StoreUpkeep(
+            database=runtime.database,
+            schema=runtime.schema,
+            ledger=runtime.ledger,
+            changes=runtime.changes,
+            opened=runtime.store_opened,
+        )
+        store.start()
         try:
             add_watch_job(scheduler, watch_runner.run_tick, tick_seconds(settings.watch_interval))
             scheduler.start()
@@ -203,12 +189,7 @@ def create_app(
                 # Cancelled before the sender closes, so no late reply opens a new session.
                 await inflight.cancel_remaining()
             await stop_scheduler(scheduler)
-            # Let a migration finish rather than cut it off mid-statement (the driver's
-            # thread would answer a loop that is gone); bounded by the connect timeout.
-            await asyncio.wait({store}, timeout=STORE_SHUTDOWN_WAIT)
-            store.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await store
+            await store.aclose()
             await sender.aclose()
             await runtime.aclose()
 

@@ -22,7 +22,7 @@ from bot.cli_render import render_json, render_text
 from bot.commands.parser import USAGE, parse_command
 from bot.config import Settings, load_settings
 from bot.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
-from bot.errors import CommandError, ConfigError, SinchError
+from bot.errors import CommandError, ConfigError, SinchError, StoreUnavailableError
 from bot.logging_setup import configure_logging, secret_values
 from bot.results import Result
 from bot.runtime import Runtime, build_runtime
@@ -139,6 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except SinchError as err:
         print(f"numbers-bot: Sinch error: {err}", file=sys.stderr)
+        return EXIT_UPSTREAM
+    except StoreUnavailableError as err:
+        print(f"numbers-bot: {err}", file=sys.stderr)
         return EXIT_UPSTREAM
     except KeyboardInterrupt:
         return 130

@@ -11,12 +11,14 @@ import argparse
 import asyncio
 import contextlib
 import json
+import os
+import uuid
 from collections.abc import Callable
 from typing import Any, TextIO
 
 from bot.commands.number_change import parse_e164
 from bot.config import Settings
-from bot.errors import CommandError, ConfigError
+from bot.errors import CommandError, ConfigError, StoreUnavailableError
 from bot.ledger_text import at, provenance_of
 from bot.number_change_text import active_lines, describe, number, offer_lines
 from bot.number_changes import ChangeResult, NumberChanges
@@ -24,6 +26,7 @@ from bot.runtime import Runtime, build_runtime
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
 from bot.sinch.models import Money
+from bot.store.ledger import NewRequest
 
 COMMANDS = ("show", "rent", "release")
 EXIT_OK, EXIT_NOT_DONE, EXIT_REFUSED = 0, 1, 2
@@ -92,7 +95,7 @@ async def run(
         stack.push_async_callback(runtime.aclose)
         if args.command == "show":
             return await _show(args, runtime, phone, out=out)
-        return await _act(args, runtime.changes, phone, ask=ask, out=out)
+        return await _act(args, runtime, phone, ask=ask, out=out)
     raise AssertionError("unreachable")
 
 
@@ -118,8 +121,9 @@ async def _show(args: argparse.Namespace, runtime: Runtime, phone: str, *, out: 
 
 
 async def _act(
-    args: argparse.Namespace, changes: NumberChanges, phone: str, *, ask: Ask, out: TextIO
+    args: argparse.Namespace, runtime: Runtime, phone: str, *, ask: Ask, out: TextIO
 ) -> int:
+    changes = runtime.changes
     approved = None
     if not args.yes:
         question = await _question(args.command, changes, phone)
@@ -128,11 +132,23 @@ async def _act(
             if not ask(text):
                 print("Nothing was changed.", file=out)
                 return EXIT_NOT_DONE
+    # Recorded in the shared ledger like a Slack request (history shows who ran it), and
+    # claimed before Sinch is called: without the database, nothing is sent.
+    request = NewRequest(uuid.uuid4().hex, args.command, phone, _operator(), approved)
+    await runtime.ledger.claim(request, pending=False)  # StoreUnavailableError: main() says so
     if args.command == "rent":
         result = await changes.rent(phone, approved_price=approved)
     else:
         result = await changes.release(phone)
+    with contextlib.suppress(StoreUnavailableError):  # then read back by a later sweep
+        await runtime.ledger.settle(request.id, result.outcome, price=result.price)
     return _report(args, result, changes, out)
+
+
+def _operator() -> str:
+    """Who ran the CLI, as the ledger's requester: ``cli:alice`` ($USER), else ``cli``."""
+    user = (os.environ.get("USER") or os.environ.get("LOGNAME") or "").strip()
+    return f"cli:{user}"[:32] if user else "cli"
 
 
 async def _question(

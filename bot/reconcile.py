@@ -36,6 +36,12 @@ async def read_back(changes: NumberChanges, entry: Entry) -> ChangeResult:
 
 async def reconcile(ledger: ChangeLedger, changes: NumberChanges, entry: Entry) -> Entry:
     """Settle one stale request from Sinch; the row as it is afterwards."""
+    if entry.state == "approved":
+        # Approved but never claimed for execution: Sinch was never called (the claim comes
+        # first), so it was not done, whatever the number's state now says.
+        outcome = "not_rented" if entry.action == "rent" else "not_released"
+        await ledger.settle(entry.id, outcome)
+        return await ledger.get(entry.id) or entry
     result = await read_back(changes, entry)
     if result.outcome == "unknown":
         return entry

@@ -8,6 +8,7 @@ import io
 import pytest
 
 from bot.cli import main
+from bot.number_changes import NumberChanges
 from bot.sandbox.catalog import CATALOG
 from bot.sinch.models import Money
 from bot.store.engine import Database
@@ -16,6 +17,7 @@ from bot.store.migrate import Schema
 from tests.store.test_ledger import PRICE, WallClock
 
 RENTED = next(r for r in CATALOG.rentals if r.phone_number.startswith("+12065550"))
+FOR_RENT = next(o for o in CATALOG.offers if o.phone_number.startswith("+12065550"))
 OTHER = "+12065550177"
 
 
@@ -96,3 +98,37 @@ def test_history_with_the_database_down_is_one_line(
     assert err.strip() == (
         "numbers-bot: the bot's database is unavailable (DATABASE_URL); try again shortly."
     )
+
+
+def test_a_cli_rent_is_recorded_with_who_ran_it(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    monkeypatch.setenv("USER", "opal")
+    assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 0
+    capsys.readouterr()
+    assert main(["history", "--csv"]) == 0
+    rows = list(csv.reader(io.StringIO(capsys.readouterr().out)))
+    assert [(r[1], r[2], r[3], r[4], r[5]) for r in rows[1:]] == [
+        ("rent", FOR_RENT.phone_number, "done", "rented", "cli:opal")
+    ]
+
+
+def test_a_cli_rent_without_the_database_sends_nothing(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: object
+) -> None:
+    monkeypatch.setenv("RENT_ENABLED", "true")
+    monkeypatch.setenv("DATABASE_URL", f"postgresql://bot@/db?host={tmp_path}")
+    calls = []
+    real = NumberChanges.rent
+
+    async def counted(self: NumberChanges, *args: object, **kwargs: object) -> object:
+        calls.append(args)
+        return await real(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(NumberChanges, "rent", counted)
+    assert main(["rent", FOR_RENT.phone_number, "--sandbox", "--yes"]) == 1
+    err = capsys.readouterr().err
+    assert "database is unavailable: nothing was changed" in err
+    assert "Traceback" not in err
+    assert calls == []

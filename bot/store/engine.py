@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from sqlalchemy import event, text
-from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DataError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
@@ -82,8 +89,8 @@ class Database:
         try:
             async with self.engine.begin() as conn:
                 result = await work(conn)
-        except IntegrityError:
-            raise
+        except (IntegrityError, ProgrammingError, DataError):
+            raise  # a bug in a query, not an outage: it must not read as "try again shortly"
         except (
             OperationalError,
             InterfaceError,
@@ -131,7 +138,13 @@ class Database:
 
 
 def _kind(err: BaseException) -> str:
-    inner = getattr(err, "orig", None) or err
+    """The root cause's class name (ConnectionRefusedError, CannotConnectNowError, …): the
+    driver's adapter wraps it in a generic ``Error``."""
+    inner: BaseException = getattr(err, "orig", None) or err
+    for _ in range(5):
+        if inner.__cause__ is None:
+            break
+        inner = inner.__cause__
     if isinstance(inner, asyncio.TimeoutError | TimeoutError):
         return "timed out"
     return type(inner).__name__

@@ -33,17 +33,22 @@ _IN_PROCESS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] 
 )
 
 
-_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
-_DOWN = re.compile(r"^down_revision\s*=\s*['\"]([^'\"]+)['\"]", re.M)
+# `revision = "x"` or, as newer Alembic templates write, `revision: str = "x"`.
+_REVISION = re.compile(r"^revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
+_DOWN = re.compile(r"^down_revision\s*(?::[^=\n]*)?=\s*['\"]([^'\"]+)['\"]", re.M)
 
 
 @functools.cache
 def head_revision() -> str | None:
     """The newest revision, read from the files without importing Alembic (a third of a
     second at every start-up); tests check it against Alembic's own answer."""
+    return head_of(MIGRATIONS / "versions")
+
+
+def head_of(versions: Path) -> str | None:
     revisions: set[str] = set()
     parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
+    for path in versions.glob("*.py"):
         source = path.read_text("utf-8")
         revisions.update(_REVISION.findall(source))
         parents.update(_DOWN.findall(source))

@@ -34,7 +34,8 @@ class DatabaseTarget:
         """For logs and errors: never the password."""
         if self.is_sqlite:
             return f"SQLite at {self.url.database}"
-        host = self.url.host or "localhost"
+        socket_dir = self.url.query.get("host")  # ?host=/path: a unix socket's directory
+        host = self.url.host or (socket_dir if isinstance(socket_dir, str) else "localhost")
         port = f":{self.url.port}" if self.url.port else ""
         return f"PostgreSQL at {host}{port}/{self.url.database or ''}"
 

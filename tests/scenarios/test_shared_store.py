@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from bot.slack.number_change_blocks import ChangeRequest
 from bot.store.ledger import STALE_AFTER, NewRequest, utc_now
@@ -233,3 +234,33 @@ async def test_a_click_on_a_request_left_executing_reads_the_number_back(
     entry = await bot.app.runtime.ledger.get(request.id)
     assert entry is not None
     assert (entry.state, entry.outcome) == ("done", "rented")
+
+
+async def test_a_search_never_touches_the_database(
+    make_bot: MakeBot, sinch: FakeNumbers, pg_url: str
+) -> None:
+    """The hot path: nothing is read or written in the store before (or after) a search's
+    ack, so the database's speed or absence cannot slow one."""
+    bot = await make_bot(**ENABLED, database_url=pg_url)
+    await bot.app.runtime.store_opened.wait()  # start-up's migration and sweep are done
+    statements: list[str] = []
+    engine = bot.app.runtime.database.engine.sync_engine
+
+    def seen(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        for n in range(3):
+            results = await bot.answer("US LOCAL", url_name=f"s{n}", user_id=REQUESTER)
+            assert SHOWN in text_of(results)
+        await settle(bot)
+        assert statements == []
+        # The same listener does see the store when a change is asked for.
+        await click(
+            bot, "numbers_rent", button(results, "numbers_rent", number=NUMBER)["value"], "r"
+        )
+        await settle(bot)
+        assert statements
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)

@@ -78,3 +78,21 @@ async def test_sinch_unreachable_leaves_it_for_the_next_try(database: Database) 
     entry = await ledger.get("held")
     assert entry is not None
     assert entry.state == "executing"
+
+
+async def test_an_approval_never_started_is_settled_not_done_without_asking_sinch(
+    database: Database,
+) -> None:
+    wall = WallClock()
+    ledger = ChangeLedger(database, Schema(database), approval_ttl=600, now=wall)
+    request = NewRequest(id="a", action="rent", number="+12065550101", requester="U0A", price=PRICE)
+    await ledger.claim(request, pending=True)
+    await ledger.decide(request, "U0B", approve=True)  # then the instance died
+    wall.advance(STALE_AFTER.total_seconds() + 1)
+    # The number is rented now (by someone else): that is not this request's doing.
+    sinch = SinchReads({"+12065550101": active("+12065550101")})
+    assert await sweep(ledger, cast(NumberChanges, sinch)) == 1
+    entry = await ledger.get("a")
+    assert entry is not None
+    assert (entry.state, entry.outcome) == ("done", "not_rented")
+    assert sinch.reads == []

@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.config import load_settings
 from bot.errors import ConfigError, StoreUnavailableError
 from bot.store.engine import Database
-from bot.store.migrate import head_revision, migrate
+from bot.store.migrate import head_of, head_revision, migrate
 from bot.store.url import database_target
 
 
@@ -164,3 +165,32 @@ def test_the_head_read_from_the_files_is_alembics_head() -> None:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     assert ScriptDirectory.from_config(config).get_heads() == [head_revision()]
+
+
+def test_settings_check_database_url_and_approval_ttl_without_echoing_values(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "mysql://bot:hunter2@db/x")
+    monkeypatch.setenv("APPROVAL_TTL", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings()
+    assert set(caught.value.names) == {"DATABASE_URL", "APPROVAL_TTL"}
+    assert "hunter2" not in str(caught.value)
+    monkeypatch.setenv("DATABASE_URL", "postgres://bot:hunter2@db/x")
+    monkeypatch.setenv("APPROVAL_TTL", "3600")
+    settings = load_settings()
+    assert settings.approval_ttl == 3600
+    assert "hunter2" not in repr(settings)
+    monkeypatch.delenv("APPROVAL_TTL")
+    assert load_settings().approval_ttl == 24 * 3600
+
+
+def test_the_head_is_found_in_either_template_style(tmp_path: Path) -> None:
+    (tmp_path / "0001_a.py").write_text('revision = "0001_a"\ndown_revision = None\n')
+    (tmp_path / "0002_b.py").write_text(
+        'revision: str = "0002_b"\ndown_revision: Union[str, None] = "0001_a"\n'
+    )
+    assert head_of(tmp_path) == "0002_b"
+    (tmp_path / "0002_c.py").write_text("revision = '0002_c'\ndown_revision = '0001_a'\n")
+    with pytest.raises(RuntimeError, match="several heads"):
+        head_of(tmp_path)
