@@ -14,15 +14,18 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
+from bot.clock import Clock, WallClock
 from bot.commands import place_build
 from bot.config import Settings
+from bot.domain import SearchQuery
 from bot.ratelimit import UserRateLimiter
 from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
+from bot.results import SearchResult
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox_mode import answers_from_sandbox
-from bot.scheduler import build_scheduler, stop_scheduler
+from bot.scheduler import add_watch_job, build_scheduler, stop_scheduler
 from bot.slack.access import AccessPolicy
-from bot.slack.app import Authorize, build_bolt_app
+from bot.slack.app import Authorize, build_bolt_app, build_web_client
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
 from bot.slack.home import HomeStatus
@@ -31,7 +34,11 @@ from bot.slack.listeners import CommandDeps, InflightCommands
 from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
+from bot.slack.watches import SlackDmNotifier, WatchDeps, WatchFlow, owner_check
 from bot.store_upkeep import StoreUpkeep
+from bot.watch.policy import tick_seconds
+from bot.watch.store import SqlWatchStore
+from bot.watch.tick import WatchRunner
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +55,7 @@ class BotApp:
     runtime: Runtime
     sender: ResponseSender
     inflight: InflightCommands
+    watches: WatchRunner
 
 
 def create_app(
@@ -55,6 +63,7 @@ def create_app(
     *,
     runtime: Runtime | None = None,
     authorize: Authorize | None = None,
+    watch_clock: Clock | None = None,
 ) -> BotApp:
     """Wire the app. Inert: the scheduler, Socket Mode and HTTP sessions start in the lifespan."""
     settings.require("serve")
@@ -91,6 +100,10 @@ def create_app(
         observe=runtime.metrics.observe_command,
         number_changes=number_changes,
     )
+    watch_flow, watch_runner = _watches(
+        settings, runtime, sender, inflight, gate, number_changes, watch_clock or WallClock()
+    )
+    deps.watches = watch_flow
     provider = runtime.provider
 
     def home_status() -> HomeStatus:
@@ -113,6 +126,7 @@ def create_app(
         home_status=home_status,
         authorize=authorize,
         token_check=slack_token,
+        home_viewer=watch_flow.home_blocks,
     )
     socket_mode = settings.slack_app_token is not None
     socket_runner = None
@@ -163,6 +177,7 @@ def create_app(
         try:
             if warmup is not None:
                 warmup.start()  # in the background: searches work meanwhile, just slower
+            add_watch_job(scheduler, watch_runner.run_tick, tick_seconds(settings.watch_interval))
             scheduler.start()
             if socket_runner is not None:
                 # In the background: a refused app token must not keep PORT from binding.
@@ -198,4 +213,56 @@ def create_app(
     asgi = Starlette(
         routes=routes, lifespan=slack_token.around(lifespan) if slack_token else lifespan
     )
-    return BotApp(asgi=asgi, bolt=bolt, runtime=runtime, sender=sender, inflight=inflight)
+    return BotApp(
+        asgi=asgi,
+        bolt=bolt,
+        runtime=runtime,
+        sender=sender,
+        inflight=inflight,
+        watches=watch_runner,
+    )
+
+
+def _watches(
+    settings: Settings,
+    runtime: Runtime,
+    sender: ResponseSender,
+    inflight: InflightCommands,
+    gate: Gate,
+    number_changes: NumberChangeFlow,
+    clock: Clock,
+) -> tuple[WatchFlow, WatchRunner]:
+    """The watch commands and the tick, on the shared store, service and cache."""
+    store = SqlWatchStore(runtime.database, runtime.schema)
+    sandbox = answers_from_sandbox(settings)
+    # A Rent click in a DM comes from the DM's channel: with a channel allowlist the gate
+    # would refuse it, so DMs then carry no Rent button.
+    rent = number_changes.rent_accessory if not gate.access.channel_ids else None
+    flow = WatchFlow(
+        WatchDeps(
+            store=store,
+            service=runtime.service,
+            sender=sender,
+            clock=clock,
+            interval=settings.watch_interval,
+            days=settings.watch_days,
+            max_per_user=settings.watch_max_per_user,
+            sandbox=sandbox,
+            rent_accessory=number_changes.rent_accessory,
+        ),
+        inflight.spawn,
+    )
+
+    async def search(query: SearchQuery) -> SearchResult:
+        # One Sinch call in flight at a time: watches never crowd out people's commands.
+        return await runtime.service.search(query, in_flight=1)
+
+    runner = WatchRunner(
+        store=store,
+        search=search,
+        notifier=SlackDmNotifier(build_web_client(settings), rent_accessory=rent, sandbox=sandbox),
+        clock=clock,
+        interval=settings.watch_interval,
+        owner_check=owner_check(gate.access),
+    )
+    return flow, runner

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import math
 import os
 import re
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from bot import active_csv, cli_history, cli_numbers
+from bot import active_csv, cli_history, cli_numbers, cli_watches
 from bot.cli_progress import WalkProgress
 from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli_render import render_json, render_text
@@ -32,6 +33,7 @@ from bot.sandbox_mode import answers_from_sandbox
 
 if TYPE_CHECKING:
     from bot.sandbox import SandboxServer
+    from bot.sandbox.catalog import Offer
 
 EXIT_OK, EXIT_UPSTREAM, EXIT_BAD_INPUT = 0, 1, 2
 # 128 + SIGINT, what a shell reports for a command stopped by Ctrl-C.
@@ -102,6 +104,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cli_numbers.add_parsers(sub)
     cli_history.add_parser(sub)
+    cli_watches.add_parsers(sub)
 
     sandbox_help = "serve the built-in Sinch sandbox on its own"
     sandbox = sub.add_parser(
@@ -131,6 +134,13 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="N",
         help="the project rents N generated numbers across regions and types (deterministic)",
+    )
+    sandbox.add_argument(
+        "--new-number-every",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="put one more Seattle (+1206) number up for rent this often (to demo a watch)",
     )
 
     serve_help = "serve the Slack app on $PORT (same as python -m bot)"
@@ -176,6 +186,8 @@ def _main(argv: Sequence[str] | None) -> int:
     try:
         if args.command == "sandbox":
             return _run_sandbox(args)
+        if args.command in cli_watches.COMMANDS:
+            return cli_watches.main(args)
         overrides = {"sinch_sandbox": True} if args.sandbox else {}
         settings = load_settings(**overrides)
         if args.command == "serve":
@@ -333,6 +345,9 @@ def _run_sandbox(args: argparse.Namespace) -> int:
     try:
         if args.active_count is not None and args.active_count > capacity(CATALOG):
             raise ValueError(f"--active-count: the sandbox can seed at most {capacity(CATALOG)}")
+        every = args.new_number_every
+        if every is not None and not (every > 0 and math.isfinite(every)):
+            raise ValueError("--new-number-every: give a number of seconds above 0")
         config = SandboxConfig(
             token_lifetime=args.token_lifetime,
             latency=args.latency_ms / 1000,
@@ -343,7 +358,16 @@ def _run_sandbox(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(args.host, args.port, config, on_ready=_sandbox_banner))
+            asyncio.run(
+                serve_forever(
+                    args.host,
+                    args.port,
+                    config,
+                    on_ready=_sandbox_banner,
+                    new_number_every=args.new_number_every,
+                    on_new_number=_new_stock_line,
+                )
+            )
     except OSError as err:  # port taken, address not local, host unknown
         reason = err.strerror or type(err).__name__
         print(
@@ -369,6 +393,11 @@ def _sandbox_banner(server: SandboxServer) -> None:
         *(f"  {name}={value}" for name, value in settings.items()),
     ]
     print("\n".join(lines), file=sys.stderr, flush=True)
+
+
+def _new_stock_line(offer: Offer | None) -> None:
+    text = "no fictional +1206 numbers left" if offer is None else offer.phone_number
+    print(f"Sandbox: new number for rent: {text}", file=sys.stderr, flush=True)
 
 
 def _run_serve(settings: Settings) -> int:

@@ -23,3 +23,14 @@ class MonotonicClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+
+class WallClock:
+    """Epoch seconds (``time.time()``): for times stored in the database, which must mean the
+    same on every instance and after a restart. Same protocol as Clock, so tests fake it."""
+
+    def now(self) -> float:
+        return time.time()
+
+    async def sleep(self, seconds: float) -> None:
+        await asyncio.sleep(max(0.0, seconds))

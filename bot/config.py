@@ -76,6 +76,12 @@ class Settings(BaseSettings):
     # Seconds a rent/release request waits for an approver before it expires.
     approval_ttl: float = Field(default=24 * 3600.0, gt=0, allow_inf_nan=False)
 
+    # Watches (README "Watching a search"): seconds between runs of a watched search, how many
+    # live watches one user may have, and how many days a watch lasts.
+    watch_interval: float = Field(default=900.0, ge=1, allow_inf_nan=False)
+    watch_max_per_user: int = Field(default=5, ge=1)
+    watch_days: float = Field(default=7.0, gt=0, le=3650, allow_inf_nan=False)
+
     log_level: str = "INFO"
 
     @field_validator("sinch_auth_url", "sinch_numbers_url", "slack_api_url")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -13,6 +14,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 logger = logging.getLogger(__name__)
 
 JOB_ID = "sinch-token-refresh"
+WATCH_JOB_ID = "watch-tick"
 
 
 class Refresher(Protocol):
@@ -77,6 +79,25 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
         log_job_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED | EVENT_JOB_MAX_INSTANCES
     )
     return scheduler
+
+
+def add_watch_job(
+    scheduler: AsyncIOScheduler, tick: Callable[[], Awaitable[None]], seconds: float
+) -> None:
+    """The one watch job of this process: every instance runs it, the database decides who
+    runs which watch (bot.watch.store). ``tick`` is its own catch boundary."""
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=seconds,
+        jitter=jitter_for(seconds),
+        id=WATCH_JOB_ID,
+        name="Watch tick",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=None,
+    )
 
 
 async def stop_scheduler(scheduler: AsyncIOScheduler) -> None:

@@ -21,7 +21,7 @@ from bot.domain import (
     SearchQuery,
 )
 from bot.errors import SinchError
-from bot.fanout import Merged, PartialSearch, fan_out
+from bot.fanout import MAX_IN_FLIGHT, Merged, PartialSearch, fan_out
 from bot.refine import refine
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.search_cache import SearchCache
@@ -73,16 +73,20 @@ class NumbersService:
         assert not isinstance(query, HelpQuery), "help needs no lookup"
         raise TypeError(f"unknown query {type(query).__name__}")
 
-    async def search(self, query: SearchQuery) -> SearchResult:
+    async def search(self, query: SearchQuery, *, in_flight: int = MAX_IN_FLIGHT) -> SearchResult:
+        """``in_flight``: Sinch calls a place search may have open at once (watches use 1, so
+        they never crowd out interactive commands)."""
         validate_search_query(query)
         age: float | None = None
         try:
             if self._cache is None:
-                numbers = await self._fetch(query)
+                numbers = await self._fetch(query, in_flight)
             else:
                 # The limit only trims what is shown: searches differing in it share one entry.
                 key = _cache_key(query)
-                numbers, age = await self._cache.get_or_fetch(key, lambda: self._fetch(query))
+                numbers, age = await self._cache.get_or_fetch(
+                    key, lambda: self._fetch(query, in_flight)
+                )
             merged = Merged(numbers=numbers, failed=(), full=len(numbers) >= SEARCH_FETCH_SIZE)
         except PartialSearch as partial:
             merged = partial.merged
@@ -111,7 +115,7 @@ class NumbersService:
         found = next((r for r in regions if r.region_code == region), None)
         return found.types if found is not None else ()
 
-    async def _fetch(self, query: SearchQuery) -> tuple[AvailableNumber, ...]:
+    async def _fetch(self, query: SearchQuery, in_flight: int) -> tuple[AvailableNumber, ...]:
         if query.place is None:
             pattern, search_pattern = wire_pattern(query)
             return await self._fetch_one(query, pattern, search_pattern)
@@ -120,6 +124,7 @@ class NumbersService:
             query.place.areas,
             page_size=SEARCH_FETCH_SIZE,
             nearest_first=query.place.nearest_first,
+            in_flight=in_flight,
         )
         if merged.failed:
             raise PartialSearch(merged)  # shown, but never cached

@@ -170,10 +170,10 @@ class SlackStub:
         self.fail_status = 500
         # auth.test answers {"ok": false, "error": ...} with this, while it is set.
         self.auth_test_error: str | None = None
-        # Web API method -> the error it answers with ({"ok": false, "error": ...}).
-        self.api_errors: dict[str, str] = {}
         # Answer apps.connections.open with invalid_auth, as Slack does for a bad app token.
         self.refuse_app_token = False
+        # Web API refusals to answer, in order, per method: (error, HTTP status, Retry-After).
+        self.api_errors: dict[str, list[tuple[str, int, str | None]]] = {}
         self._arrived = asyncio.Condition()
         # Socket Mode: envelopes to push once a client connects, and the acks it sent back.
         self.socket_envelopes: list[dict[str, Any]] = []
@@ -218,8 +218,11 @@ class SlackStub:
         async with self._arrived:
             self.api_calls.append(method)
             self._arrived.notify_all()
-        if method in self.api_errors:
-            return web.json_response({"ok": False, "error": self.api_errors[method]})
+        refusals = self.api_errors.get(method)
+        if refusals:
+            error, status, retry_after = refusals.pop(0)
+            headers = {"Retry-After": retry_after} if retry_after is not None else None
+            return web.json_response({"ok": False, "error": error}, status=status, headers=headers)
         if method == "apps.connections.open" and self.refuse_app_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         if method == "apps.connections.open":

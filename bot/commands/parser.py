@@ -76,6 +76,9 @@ USAGE = "\n".join(
         f"`{COMMAND} regions [TYPE]`: regions that offer numbers",
         f"`{COMMAND} active [TYPE]`: what this project rents, summarised; add REGION to list them",
         *NUMBER_USAGE_LINES,
+        f"`{COMMAND} watch SEARCH`: a DM for each new number that search finds, e.g."
+        f" `{COMMAND} watch seattle sms max:2`",
+        f"`{COMMAND} watches`: your watches; `{COMMAND} unwatch ID` stops one",
         f"`{COMMAND} help`: this message",
     ]
 )

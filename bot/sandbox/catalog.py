@@ -153,6 +153,18 @@ class _Block:
     docs: bool
     caps: tuple[tuple[str, ...], ...]
 
+    def offer(self, number: str, index: int) -> Offer:
+        """``number`` for rent at this block's prices; capabilities cycle with ``index``."""
+        return Offer(
+            phone_number=number,
+            region_code=self.region,
+            type=self.type,
+            capabilities=self.caps[index % len(self.caps)],
+            setup_price=self.setup,
+            monthly_price=self.monthly,
+            documentation_required=self.docs,
+        )
+
     def numbers(self) -> list[str]:
         """Every number of the block, in a fixed scattered order (not consecutive)."""
         size = self.last - self.first + 1
@@ -278,18 +290,7 @@ def build_catalog(blocks: Sequence[_Block] = _BLOCKS) -> Catalog:
         numbers = block.numbers()
         for_rent = sorted(numbers[: block.available])
         rented = sorted(numbers[block.available : block.available + block.rented])
-        offers.extend(
-            Offer(
-                phone_number=number,
-                region_code=block.region,
-                type=block.type,
-                capabilities=block.caps[i % len(block.caps)],
-                setup_price=block.setup,
-                monthly_price=block.monthly,
-                documentation_required=block.docs,
-            )
-            for i, number in enumerate(for_rent)
-        )
+        offers.extend(block.offer(number, i) for i, number in enumerate(for_rent))
         for i, number in enumerate(rented):
             seq = len(rentals)
             rentals.append(
@@ -321,3 +322,19 @@ def build_catalog(blocks: Sequence[_Block] = _BLOCKS) -> Catalog:
 
 
 CATALOG = build_catalog()
+
+
+# New stock (`POST /_sandbox/available`, `numbers-bot sandbox --new-number-every N`) comes from
+# here by default: Seattle, the README's watch example.
+NEW_STOCK_PREFIX = "+1206"
+
+
+def fresh_offer(catalog: Catalog, prefix: str = NEW_STOCK_PREFIX) -> Offer | None:
+    """A number of the fictional ranges starting with ``prefix`` that is neither for rent nor
+    rented, priced like its range; None when every such number is taken."""
+    taken = {o.phone_number for o in catalog.offers} | {r.phone_number for r in catalog.rentals}
+    for block in _BLOCKS:
+        for index, number in enumerate(block.numbers()):
+            if number.startswith(prefix) and number not in taken:
+                return block.offer(number, index)
+    return None

@@ -13,20 +13,26 @@
 - ``POST /_sandbox/active``: ``{"count": N}`` replaces the project's rentals with N generated
   ones (deterministic, across regions and types, every 25th releasing); answers
   ``{"active": N}``, or 400 and nothing changed.
+- ``POST /_sandbox/available``: one more number for rent, listed first (a watch's "new number");
+  body ``{}`` or ``{"prefix": "+1206"}`` (the default: Seattle). Answers 201 with the offer as
+  Sinch would list it, or 409 when that range is used up.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from bot.sandbox.catalog import NEW_STOCK_PREFIX
 from bot.sandbox.rentals import DEFAULT_COMMIT_DELAY, RentFault
 from bot.sandbox.state import Fault, FaultTarget, SandboxState
 
+_PREFIX = re.compile(r"\+[0-9]{1,15}")
 _FAULT_FIELDS = frozenset(
     {"target", "status", "times", "duration", "delay", "retry_after", "reset_connection"}
 )
@@ -83,7 +89,24 @@ def control_routes(state: SandboxState) -> list[Route]:
             return _bad_request(str(exc) or "the body must be JSON")
         return JSONResponse({"active": seeded})
 
+    async def add_available(request: Request) -> Response:
+        try:
+            body = await request.body()
+            payload = json.loads(body) if body.strip() else {}
+            if not isinstance(payload, dict) or set(payload) - {"prefix"}:
+                raise TypeError('the body must be {} or {"prefix": "+1206"}')
+            prefix = payload.get("prefix", NEW_STOCK_PREFIX)
+            if not isinstance(prefix, str) or not _PREFIX.fullmatch(prefix):
+                raise ValueError('prefix must be "+" and 1-15 digits, e.g. "+1206"')
+        except (TypeError, ValueError) as exc:
+            return _bad_request(str(exc) or "the body must be JSON")
+        offer = state.add_offer(prefix)
+        if offer is None:
+            return JSONResponse({"error": f"no fictional numbers left under {prefix}"}, 409)
+        return JSONResponse(offer.to_wire(), status_code=201)
+
     return [
+        Route("/_sandbox/available", add_available, methods=["POST"]),
         Route("/_sandbox/rent_faults", add_rent_faults, methods=["POST"]),
         Route("/_sandbox/rentals", rentals, methods=["GET"]),
         Route("/_sandbox/active", seed_active, methods=["POST"]),

@@ -13,6 +13,7 @@ import uvicorn
 
 from bot.clock import Clock
 from bot.sandbox.app import create_app
+from bot.sandbox.catalog import Offer
 from bot.sandbox.connections import ConnectionRegistry
 from bot.sandbox.state import SandboxConfig, SandboxState
 
@@ -196,13 +197,24 @@ async def serve_forever(
     config: SandboxConfig | None = None,
     *,
     on_ready: Callable[[SandboxServer], object] | None = None,
+    new_number_every: float | None = None,
+    on_new_number: Callable[[Offer | None], object] | None = None,
 ) -> None:
-    """Serve the sandbox until cancelled, then stop cleanly and return. Prints nothing."""
+    """Serve the sandbox until cancelled, then stop cleanly and return. Prints nothing.
+
+    ``new_number_every`` seconds, one more number goes up for rent (``SandboxState.add_offer``),
+    so a watch has something to find; ``on_new_number`` hears of each (None: range used up).
+    """
     async with SandboxServer(config, host=host, port=port) as server:
         if on_ready is not None:
             on_ready(server)
         # Cancellation (Ctrl-C under asyncio.run) is the normal way to stop a standalone sandbox.
         with contextlib.suppress(asyncio.CancelledError):
+            while new_number_every is not None:
+                await asyncio.sleep(new_number_every)
+                offer = server.state.add_offer()
+                if on_new_number is not None:
+                    on_new_number(offer)
             await asyncio.Event().wait()
 
 

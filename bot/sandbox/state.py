@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from bot.clock import Clock, MonotonicClock
-from bot.sandbox.catalog import CATALOG, Catalog
+from bot.sandbox.catalog import CATALOG, NEW_STOCK_PREFIX, Catalog, Offer, fresh_offer
 from bot.sandbox.queries import MAX_SIZE as DEFAULT_MAX_PAGE_SIZE
 from bot.sandbox.rentals import Rentals
 from bot.sandbox.seeding import seeded_rentals
@@ -231,6 +231,19 @@ class SandboxState:
             self.catalog, rentals=seeded_rentals(count, self.catalog, self.today)
         )
         return len(self.catalog.rentals)
+
+    # New stock
+
+    def add_offer(self, prefix: str = NEW_STOCK_PREFIX) -> Offer | None:
+        """Put one more number up for rent (None: the ranges under ``prefix`` are used up).
+
+        It is listed first in its region and type, as fresh stock: a search that matches more
+        numbers than it asks for (30 per area) still sees it, so a watch can be shown.
+        """
+        offer = fresh_offer(self.catalog, prefix)
+        if offer is not None:
+            self.catalog = replace(self.catalog, offers=(offer, *self.catalog.offers))
+        return offer
 
     # Counters
 

@@ -8,9 +8,10 @@ from collections.abc import Awaitable, Callable
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_token_skipped
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
-from bot.slack.home import HomeStatus, register_home
+from bot.slack.home import HomeStatus, ViewerBlocks, register_home
 from bot.slack.listeners import CommandDeps, InflightCommands, register
 from bot.slack.token_check import SlackTokenCheck
 
@@ -25,6 +26,7 @@ def build_bolt_app(
     home_status: Callable[[], HomeStatus],
     authorize: Authorize | None = None,
     token_check: SlackTokenCheck | None = None,
+    home_viewer: ViewerBlocks | None = None,
 ) -> AsyncApp:
     """Secrets are unwrapped here, where they are handed to Bolt, and nowhere else.
 
@@ -52,8 +54,14 @@ def build_bolt_app(
     # Our base_url (GovSlack, test stubs): Bolt copies it into every request's client.
     app.client.base_url = settings.slack_api_url
     register(app, deps, inflight)
-    register_home(app, home_status)
+    register_home(app, home_status, home_viewer)
     return app
+
+
+def build_web_client(settings: Settings) -> AsyncWebClient:
+    """A Web API client outside any request (a watch's DMs), on SLACK_API_URL."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return AsyncWebClient(token=token, base_url=settings.slack_api_url)
 
 
 def _bolt_app(

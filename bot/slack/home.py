@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,8 +45,13 @@ def _ago(seconds: float | None) -> str:
     return f"{seconds / 60:.0f} min ago"
 
 
-def render_home(status: HomeStatus) -> dict[str, Any]:
-    """The Home view (pure): header, health, usage, examples. Well under the 100-block limit."""
+# The viewer's own part of the Home tab (their watches), given their user ID.
+ViewerBlocks = Callable[[str], Awaitable[list[dict[str, Any]]]]
+
+
+def render_home(status: HomeStatus, viewer: Sequence[dict[str, Any]] = ()) -> dict[str, Any]:
+    """The Home view (pure): header, health, the viewer's part, usage, examples. Well under
+    the 100-block limit."""
     if status.token_ready:
         left = status.token_expires_in or 0.0
         health = (
@@ -74,6 +79,7 @@ def render_home(status: HomeStatus) -> dict[str, Any]:
             },
             {"type": "section", "text": {"type": "mrkdwn", "text": "\n".join(facts)}},
             search_form_button(),
+            *viewer,
             {"type": "divider"},
             {
                 "type": "section",
@@ -92,14 +98,18 @@ def render_home(status: HomeStatus) -> dict[str, Any]:
     }
 
 
-def register_home(app: AsyncApp, status: Callable[[], HomeStatus]) -> None:
+def register_home(
+    app: AsyncApp, status: Callable[[], HomeStatus], viewer: ViewerBlocks | None = None
+) -> None:
     """Publish the Home view whenever a user opens the bot's Home tab."""
 
     async def on_home_opened(event: dict[str, Any], client: AsyncWebClient) -> None:
         if event.get("tab") != "home":
             return
+        user = str(event.get("user"))
+        own = await viewer(user) if viewer is not None else []
         try:
-            await client.views_publish(user_id=str(event.get("user")), view=render_home(status()))
+            await client.views_publish(user_id=user, view=render_home(status(), own))
         except SlackApiError as err:
             log.warning("views.publish failed: %s", err.response.get("error"))
 

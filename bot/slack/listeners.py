@@ -25,6 +25,7 @@ from bot.audit import CommandTrace, audit_command, start_trace
 from bot.clock import Clock
 from bot.commands.number_change import parse_number_command
 from bot.commands.parser import COMMAND, parse_command
+from bot.commands.watch import parse_watch_command
 from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
 from bot.errors import CommandError, SinchError, SinchTimeoutError
 from bot.results import ActiveResult, RegionsResult, Result, SearchResult
@@ -34,6 +35,7 @@ from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
 from bot.slack.number_changes import NumberChangeFlow
 from bot.slack.search_form import FormDeps, SearchForm
+from bot.slack.watches import WatchFlow
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +62,8 @@ class CommandDeps:
     observe: Observer | None = None
     # rent / release / show NUMBER, and the Rent button on search results.
     number_changes: NumberChangeFlow | None = None
+    # watch SEARCH, watches, unwatch ID, and the Stop-watching button.
+    watches: WatchFlow | None = None
 
 
 class InflightCommands:
@@ -178,6 +182,8 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     handler.form.register(app)
     if deps.number_changes is not None:
         deps.number_changes.register(app)
+    if deps.watches is not None:
+        deps.watches.register(app)
 
 
 class NumbersHandler:
@@ -225,11 +231,17 @@ class NumbersHandler:
             self._inflight.spawn(self.form.open_for_command(client, command, finish))
             return None
         try:
-            number_command = parse_number_command(text)
-            query = parse_command(text) if number_command is None else HelpQuery()
+            watch_command = parse_watch_command(text)
+            number_command = parse_number_command(text) if watch_command is None else None
+            plain = watch_command is None and number_command is None
+            query = parse_command(text) if plain else HelpQuery()
         except CommandError as err:
             await ack(**blocks.render_command_error(err))
             return audit.finish(outcome="bad_input")
+        if watch_command is not None and self._d.watches is not None:
+            audit.kind = "watch"
+            finish_watch = lambda outcome: audit.finish(outcome=outcome)  # noqa: E731
+            return await self._d.watches.on_command(ack, command, watch_command, finish_watch)
         if number_command is not None and self._d.number_changes is not None:
             audit.kind = number_command.action
             finish = lambda outcome: audit.finish(outcome=outcome)  # noqa: E731

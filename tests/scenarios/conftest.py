@@ -159,10 +159,12 @@ async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[M
         held_token: bool = True,
         clock: FakeClock | None = None,
         slack_auth: bool = False,
+        watch_clock: FakeClock | None = None,
         wall_clock: Callable[[], datetime] = utc_now,
         **overrides: Any,
     ) -> BotHarness:
-        """``slack_auth=True``: the production authorization (auth.test against the stub)."""
+        """``slack_auth=True``: the production authorization (auth.test against the stub);
+        ``watch_clock``: the wall clock of watches (bot.app.watches.tick runs them)."""
         settings = make_settings(slack, **overrides)
         runtime = build_runtime(
             settings,
@@ -171,7 +173,7 @@ async def make_bot(sinch_api: respx.Router, slack: SlackStub) -> AsyncIterator[M
             wall_clock=wall_clock,
         )
         authorize = None if slack_auth else offline_authorize
-        app = create_app(settings, runtime=runtime, authorize=authorize)
+        app = create_app(settings, runtime=runtime, authorize=authorize, watch_clock=watch_clock)
         harness = BotHarness(app, slack)
         lifespan = app.asgi.router.lifespan_context(app.asgi)
         await lifespan.__aenter__()

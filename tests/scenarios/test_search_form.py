@@ -146,7 +146,7 @@ async def test_a_repeated_delivery_opens_the_form_once(make_bot: MakeBot, slack:
 async def test_a_refused_trigger_falls_back_to_the_help_text(
     make_bot: MakeBot, slack: SlackStub
 ) -> None:
-    slack.api_errors["views.open"] = "expired_trigger_id"
+    slack.api_errors["views.open"] = [("expired_trigger_id", 200, None)]
     bot = await make_bot()
     message = await bot.answer("")
     assert_valid_message(message)
@@ -322,7 +322,7 @@ async def test_a_valid_submission_runs_one_search_and_posts_it_with_the_command_
 async def test_the_answer_comes_as_a_dm_when_the_channel_refuses(
     make_bot: MakeBot, slack: SlackStub
 ) -> None:
-    slack.api_errors["chat.postEphemeral"] = "not_in_channel"
+    slack.api_errors["chat.postEphemeral"] = [("not_in_channel", 200, None)]
     bot = await make_bot()
     assert (await bot.post_signed(submission(values("US")))).status_code == 200
     dm = await slack.wait_for_api_call("chat.postMessage")

@@ -101,8 +101,9 @@ async def test_instances_starting_together_migrate_once(pg_url: str) -> None:
     try:
 
         async def drop(conn: AsyncConnection) -> None:
-            await conn.execute(text("DROP TABLE IF EXISTS change_requests CASCADE"))
-            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            # Every table of every revision (later revisions add their own).
+            await conn.execute(text("DROP SCHEMA public CASCADE"))
+            await conn.execute(text("CREATE SCHEMA public"))
 
         await db.run(drop)
         procs = [
