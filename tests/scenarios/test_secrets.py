@@ -198,6 +198,7 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
         slack_bot_token=SecretStr(BOT_TOKEN),
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_app_token=SecretStr(APP_TOKEN),
+        metrics_token=SecretStr("metrics-token-in-settings-9012"),
     )
     token = Token(
         value="access-token-in-repr-5678",
@@ -214,7 +215,13 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
     for value in (*secret_values(settings), token.value):
         assert value not in shown
     assert sorted(secret_values(settings)) == sorted(
-        ["key-secret-in-settings-1234", BOT_TOKEN, SIGNING_SECRET, APP_TOKEN]
+        [
+            "key-secret-in-settings-1234",
+            BOT_TOKEN,
+            SIGNING_SECRET,
+            APP_TOKEN,
+            "metrics-token-in-settings-9012",
+        ]
     )
 
 
