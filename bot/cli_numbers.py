@@ -17,11 +17,10 @@ from bot.commands.number_change import parse_e164
 from bot.config import Settings
 from bot.errors import CommandError, ConfigError
 from bot.number_change_text import active_lines, describe, number, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges
+from bot.number_changes import ChangeResult, NumberChanges, Prices
 from bot.runtime import build_runtime
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
-from bot.sinch.models import Money
 
 COMMANDS = ("show", "rent", "release")
 EXIT_OK, EXIT_NOT_DONE, EXIT_REFUSED = 0, 1, 2
@@ -117,7 +116,7 @@ async def _act(
                 print("Nothing was changed.", file=out)
                 return EXIT_NOT_DONE
     if args.command == "rent":
-        result = await changes.rent(phone, approved_price=approved)
+        result = await changes.rent(phone, approved=approved)
     else:
         result = await changes.release(phone)
     return _report(args, result, changes, out)
@@ -125,15 +124,15 @@ async def _act(
 
 async def _question(
     command: str, changes: NumberChanges, phone: str
-) -> tuple[str, Money | None] | None:
-    """The confirmation question and, for a rent, the price it names; None: nothing to ask
+) -> tuple[str, Prices | None] | None:
+    """The confirmation question and, for a rent, the prices it names; None: nothing to ask
     (the change itself will then say why it cannot happen)."""
     if command == "rent":
         offer = await changes.quote(phone)
-        if offer is None or not changes.policy.within_ceiling(offer.monthly_price):
+        if offer is None or not changes.policy.allows_offer(offer):
             return None
         details = "; ".join(offer_lines(offer))
-        return f"Rent {number(phone)}? {details}.", offer.monthly_price
+        return f"Rent {number(phone)}? {details}.", Prices.of(offer)
     active = await changes.show(phone)
     if active is None or active.expire_at is not None:
         return None

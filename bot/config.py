@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     rent_approval_channel: str | None = None
     # A rent whose monthly price (account currency) is higher is refused.
     rent_max_monthly_price: Decimal = Field(default=Decimal("10"), ge=0, allow_inf_nan=False)
+    # A rent whose one-off setup price (account currency) is higher is refused.
+    rent_max_setup_price: Decimal = Field(default=Decimal("50"), ge=0, allow_inf_nan=False)
     # Sent with each rent when set.
     sms_service_plan_id: str | None = None
     voice_app_id: str | None = None

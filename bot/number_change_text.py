@@ -41,11 +41,19 @@ def _said(result: ChangeResult) -> str:
     return f" Sinch said: {message[:300]}" if message else ""
 
 
-def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
-    """One or two sentences that tell the truth about ``result``."""
+def describe(
+    result: ChangeResult, *, ceiling: Decimal | None = None, approved: bool = False
+) -> str:
+    """One or two sentences that tell the truth about ``result``.
+
+    ``approved``: an approver agreed to the prices (else only the requester saw them).
+    """
     n = number(result.number)
     price = money(result.price)
     outcome = result.outcome
+    if result.limit is not None:
+        ceiling = result.limit
+    since = "since it was approved" if approved else "since it was shown"
     if outcome == "rented":
         return f"Rented {n} ({price}/month)."
     if outcome == "already_rented":
@@ -59,9 +67,20 @@ def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
             " (RENT_MAX_MONTHLY_PRICE)."
         )
     if outcome == "price_changed":
-        return f"Not rented: the monthly price of {n} rose to {price} since it was approved."
+        return f"Not rented: the monthly price of {n} rose to {price} {since}."
     if outcome == "price_unknown":
         return f"Not rented: Sinch gave no monthly price for {n}."
+    setup = money(result.setup_price)
+    if outcome == "setup_over_ceiling":
+        limit = f" {ceiling}" if ceiling is not None else ""
+        return (
+            f"Not rented: {n} has a setup price of {setup}, above the limit of{limit}"
+            " (RENT_MAX_SETUP_PRICE)."
+        )
+    if outcome == "setup_price_changed":
+        return f"Not rented: the setup price of {n} rose to {setup} {since}."
+    if outcome == "setup_price_unknown":
+        return f"Not rented: Sinch gave no setup price for {n}."
     if outcome == "refused":
         verb = "rent" if result.action == "rent" else "release"
         return f"Sinch refused to {verb} {n} (not allowed for this account).{_said(result)}"

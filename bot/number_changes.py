@@ -51,8 +51,11 @@ Outcome = Literal[
     "already_rented",  # this project already held it (an earlier or concurrent rent)
     "not_available",  # nobody may rent it now (404), and this project does not hold it
     "over_ceiling",  # monthly price above RENT_MAX_MONTHLY_PRICE
-    "price_changed",  # monthly price rose above what the approver saw
+    "price_changed",  # monthly price rose above what the requester or approver saw
     "price_unknown",  # Sinch gave no monthly price: never rent blind
+    "setup_over_ceiling",  # one-off setup price above RENT_MAX_SETUP_PRICE
+    "setup_price_changed",  # setup price rose above what the requester or approver saw
+    "setup_price_unknown",  # Sinch gave no setup price: never rent blind
     "refused",  # Sinch said no (403, e.g. a trial account)
     "rejected",  # Sinch refused the request (400 such as no credit, 429, 401): not done
     "not_rented",  # after an unclear answer, the read-back shows it is not rented
@@ -76,6 +79,7 @@ class RentPolicy:
     approver_ids: frozenset[str] = frozenset()
     approval_channel: str | None = None
     max_monthly_price: Decimal = Decimal("10")
+    max_setup_price: Decimal = Decimal("50")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RentPolicy:
@@ -85,6 +89,7 @@ class RentPolicy:
             approver_ids=_ids(settings.rent_approver_ids),
             approval_channel=(settings.rent_approval_channel or "").strip() or None,
             max_monthly_price=settings.rent_max_monthly_price,
+            max_setup_price=settings.rent_max_setup_price,
         )
 
     @property
@@ -99,8 +104,60 @@ class RentPolicy:
         """An approver, and never the requester (four eyes)."""
         return approver_id in self.approver_ids and approver_id != requester_id
 
+    def may_cancel(self, user_id: str, requester: str | None) -> bool:
+        """The person who asked, or an approver (a request without its asker: approvers only)."""
+        return (requester is not None and user_id == requester) or user_id in self.approver_ids
+
     def within_ceiling(self, price: Money | None) -> bool:
         return price is not None and price.amount <= self.max_monthly_price
+
+    def within_setup_ceiling(self, price: Money | None) -> bool:
+        return price is not None and price.amount <= self.max_setup_price
+
+    def allows_offer(self, offer: AvailableNumber) -> bool:
+        """Both prices known and within their ceilings (a Rent button is worth showing)."""
+        return self.within_ceiling(offer.monthly_price) and self.within_setup_ceiling(
+            offer.setup_price
+        )
+
+    def price_refusal(
+        self, offer: AvailableNumber, *, seen: Prices | None = None
+    ) -> ChangeResult | None:
+        """Why ``offer`` may not be rented at its current prices, else None: each price known,
+        within its ceiling, and no dearer than what the requester (or approver) saw."""
+        number = offer.phone_number
+        monthly, setup = offer.monthly_price, offer.setup_price
+
+        def refused(outcome: Outcome, limit: Decimal | None = None) -> ChangeResult:
+            return ChangeResult(
+                "rent", number, outcome, price=monthly, setup_price=setup, limit=limit
+            )
+
+        if monthly is None:
+            return refused("price_unknown")
+        if not self.within_ceiling(monthly):
+            return refused("over_ceiling", self.max_monthly_price)
+        if setup is None:
+            return refused("setup_price_unknown")
+        if not self.within_setup_ceiling(setup):
+            return refused("setup_over_ceiling", self.max_setup_price)
+        if seen is not None and seen.monthly is not None and dearer_than(monthly, seen.monthly):
+            return refused("price_changed")
+        if seen is not None and seen.setup is not None and dearer_than(setup, seen.setup):
+            return refused("setup_price_changed")
+        return None
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The prices someone was shown and agreed to (None: not shown, so only the ceiling holds)."""
+
+    monthly: Money | None = None
+    setup: Money | None = None
+
+    @classmethod
+    def of(cls, offer: AvailableNumber) -> Prices:
+        return cls(monthly=offer.monthly_price, setup=offer.setup_price)
 
 
 @dataclass(frozen=True)
@@ -141,6 +198,9 @@ class ChangeResult:
     # The number as Sinch shows it afterwards (when known), and the monthly price involved.
     active: ActiveNumber | None = None
     price: Money | None = None
+    # A rent's one-off setup price, and the ceiling an over_ceiling outcome went over.
+    setup_price: Money | None = None
+    limit: Decimal | None = None
     # What Sinch answered, when that explains the outcome.
     error: SinchError | None = None
 
@@ -218,14 +278,14 @@ class NumberChanges:
         except SinchNotFoundError:
             return None
 
-    async def rent(self, number: str, *, approved_price: Money | None = None) -> ChangeResult:
-        """Rent ``number`` if it is for rent within the ceiling (and ``approved_price``)."""
-        return await self.flights.run(number, "rent", lambda: self._rent(number, approved_price))
+    async def rent(self, number: str, *, approved: Prices | None = None) -> ChangeResult:
+        """Rent ``number`` if it is for rent within the ceilings and no dearer than ``approved``."""
+        return await self.flights.run(number, "rent", lambda: self._rent(number, approved))
 
     async def release(self, number: str) -> ChangeResult:
         return await self.flights.run(number, "release", lambda: self._release(number))
 
-    async def _rent(self, number: str, approved_price: Money | None) -> ChangeResult:
+    async def _rent(self, number: str, approved: Prices | None) -> ChangeResult:
         def result(outcome: Outcome, **kw: Any) -> ChangeResult:
             return ChangeResult(action="rent", number=number, outcome=outcome, **kw)
 
@@ -238,13 +298,11 @@ class NumberChanges:
                 return result("not_available")
         except SinchError as err:
             return result("sinch_error", error=err)
+        refusal = self.policy.price_refusal(offer, seen=approved)
+        if refusal is not None:
+            return refusal
         price = offer.monthly_price
-        if price is None:
-            return result("price_unknown")
-        if not self.policy.within_ceiling(price):
-            return result("over_ceiling", price=price)
-        if approved_price is not None and dearer_than(price, approved_price):
-            return result("price_changed", price=price)
+        assert price is not None  # price_refusal made sure
         try:
             active = await self._client.rent_number(
                 number, self._config.request_for(offer.capability)

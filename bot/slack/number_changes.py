@@ -33,7 +33,7 @@ from bot.clock import Clock
 from bot.commands.number_change import NumberCommand
 from bot.errors import CommandError, SinchError
 from bot.number_change_text import active_lines, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
+from bot.number_changes import ChangeResult, NumberChanges, Outcome, Prices, RentPolicy
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
 from bot.slack import number_change_blocks as cb
@@ -205,9 +205,7 @@ class NumberChangeFlow:
                     await self._d.sender.send(response_url, message)
                     return finish(refusal.outcome)
                 assert offer is not None
-                request = cb.ChangeRequest(
-                    "rent", command.number, cb.new_request_id(), offer.monthly_price
-                )
+                request = cb.rent_request(offer)
                 message = cb.render_confirm(
                     request, offer=offer, needs_approval=self.policy.needs_approval
                 )
@@ -231,20 +229,15 @@ class NumberChangeFlow:
         finish("confirm_shown")
 
     async def _rent_refusal(
-        self, number: str, offer: AvailableNumber | None, *, seen: Money | None = None
+        self, number: str, offer: AvailableNumber | None, *, seen: Prices | None = None
     ) -> ChangeResult | None:
-        """Why a rent would not go ahead now (not for rent, over the ceiling, dearer than the
-        price the requester saw), else None."""
+        """Why a rent would not go ahead now (not for rent, a price unknown or over its ceiling,
+        dearer than the prices the requester saw), else None."""
         if offer is None:
             held = await self._d.changes.show(number)
             outcome: Outcome = "already_rented" if held is not None else "not_available"
             return ChangeResult("rent", number, outcome, active=held)
-        if not self.policy.within_ceiling(offer.monthly_price):
-            return ChangeResult("rent", number, "over_ceiling", price=offer.monthly_price)
-        price = offer.monthly_price
-        if seen is not None and price is not None and dearer_than(price, seen):
-            return ChangeResult("rent", number, "price_changed", price=price)
-        return None
+        return self.policy.price_refusal(offer, seen=seen)
 
     # --- Rent / Confirm / Cancel clicks ---------------------------------------------------
 
@@ -328,7 +321,7 @@ class NumberChangeFlow:
 
     async def _execute(self, request: cb.ChangeRequest) -> ChangeResult:
         if request.action == "rent":
-            return await self._d.changes.rent(request.number, approved_price=request.price)
+            return await self._d.changes.rent(request.number, approved=request.prices)
         return await self._d.changes.release(request.number)
 
     async def _ask_approval(
@@ -344,7 +337,7 @@ class NumberChangeFlow:
         try:
             if request.action == "rent":
                 offer = await self._d.changes.quote(request.number)
-                refusal = await self._rent_refusal(request.number, offer, seen=request.price)
+                refusal = await self._rent_refusal(request.number, offer, seen=request.prices)
                 if refusal is not None:
                     self._record("request", request, requester=user_id, outcome=refusal.outcome)
                     ceiling = self.policy.max_monthly_price
@@ -352,7 +345,7 @@ class NumberChangeFlow:
                     await self._reply(body, message, replace=replace)
                     return None
                 assert offer is not None
-                price = offer.monthly_price
+                pending = cb.rent_request(offer, id=request.id, requester=user_id)
                 details = offer_lines(offer)
             else:
                 active = await self._d.changes.show(request.number)
@@ -361,14 +354,13 @@ class NumberChangeFlow:
                     self._record("request", request, requester=user_id, outcome="not_held")
                     await self._reply(body, cb.render_result(result), replace=replace)
                     return None
-                price = active.money
+                pending = cb.ChangeRequest(
+                    "release", request.number, request.id, active.money, requester=user_id
+                )
                 details = active_lines(active)[1:]
         except SinchError as err:
             await self._reply(body, blocks.render_sinch_error(err), replace=False)
             return None
-        pending = cb.ChangeRequest(
-            request.action, request.number, request.id, price, requester=user_id
-        )
         channel = self.policy.approval_channel
         assert channel is not None  # Settings.require("serve") checked it
         try:
@@ -384,7 +376,7 @@ class NumberChangeFlow:
             await self._reply(body, cb.render_notice(text), replace=False)
             return None
         self._record(
-            "request", pending, requester=user_id, outcome="awaiting_approval", price=price
+            "request", pending, requester=user_id, outcome="awaiting_approval", price=pending.price
         )
         await self._reply(body, cb.render_waiting(pending, channel), replace=replace)
         return "sent for approval"

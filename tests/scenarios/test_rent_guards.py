@@ -1,0 +1,107 @@
+"""The rent flow's money guards in Slack: the setup price and the wording.
+
+Built on the helpers of test_number_changes (a stateful Sinch fake, really signed clicks).
+"""
+
+from __future__ import annotations
+
+import pytest
+import respx
+
+from tests.scenarios.conftest import MakeBot
+from tests.scenarios.number_fakes import NUMBER, SHOWN, FakeNumbers, button
+from tests.scenarios.test_number_changes import (
+    APPROVALS,
+    ENABLED,
+    ask,
+    click,
+    decide,
+    next_message,
+    request_approval,
+    text_of,
+)
+
+
+@pytest.fixture
+def sinch(sinch_api: respx.Router) -> FakeNumbers:
+    return FakeNumbers(sinch_api)
+
+
+# --- the setup price (RENT_MAX_SETUP_PRICE, and the price the approver saw) ----------------
+
+
+async def test_a_setup_price_that_soars_after_the_request_is_not_rented(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**APPROVALS)
+    posted = await request_approval(bot, sinch)
+    assert "Setup: USD 1.50" in text_of(posted)
+    sinch.set_setup_price(NUMBER, "5000.00")
+    await decide(bot, posted, "numbers_change_approve", "U0APPR9", "a")
+    final = (await bot.slack.wait_for_api_calls("chat.update", 2))[-1]
+    assert "setup price of USD 5000.00, above the limit of 50 (RENT_MAX_SETUP_PRICE)" in text_of(
+        final
+    )
+    assert not sinch.rent.called
+
+
+async def test_a_setup_price_above_what_the_approver_saw_is_not_rented(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**APPROVALS)
+    posted = await request_approval(bot, sinch)
+    sinch.set_setup_price(NUMBER, "2.00")  # under the ceiling, above the USD 1.50 shown
+    await decide(bot, posted, "numbers_change_approve", "U0APPR9", "a")
+    final = (await bot.slack.wait_for_api_calls("chat.update", 2))[-1]
+    assert f"setup price of {SHOWN} rose to USD 2.00 since it was approved" in text_of(final)
+    assert not sinch.rent.called
+
+
+async def test_a_setup_price_rise_before_confirm_is_not_rented(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**ENABLED)
+    question = await ask(bot, f"rent {NUMBER}")
+    sinch.set_setup_price(NUMBER, "2.00")
+    await click(
+        bot, "numbers_change_confirm", button(question, "numbers_change_confirm")["value"], "q"
+    )
+    outcome = text_of(await next_message(bot, 1))
+    assert f"setup price of {SHOWN} rose to USD 2.00 since it was shown" in outcome
+    assert not sinch.rent.called
+
+
+async def test_the_setup_ceiling_hides_the_button_and_refuses_the_rent(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**ENABLED, rent_max_setup_price="1.49")
+    assert "numbers_rent" not in text_of(await ask(bot, "US LOCAL"))
+    refusal = text_of(await ask(bot, f"rent {NUMBER}"))
+    assert "above the limit of 1.49 (RENT_MAX_SETUP_PRICE)" in refusal
+    assert not sinch.rent.called
+
+
+async def test_a_setup_price_exactly_at_the_ceiling_is_rented(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**ENABLED, rent_max_setup_price="1.50")
+    rent = button(await ask(bot, "US LOCAL"), "numbers_rent", number=NUMBER)
+    await click(bot, "numbers_rent", rent["value"], "r")
+    assert f"Rented {SHOWN}" in text_of(await next_message(bot, 1))
+    assert sinch.rent.call_count == 1
+
+
+# --- point 9: the price-changed sentence without an approver -------------------------------
+
+
+async def test_a_price_rise_without_approval_does_not_claim_an_approval(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**ENABLED)
+    rent = button(await ask(bot, "US LOCAL"), "numbers_rent", number=NUMBER)
+    sinch.set_price(NUMBER, "2.00")
+    await click(bot, "numbers_rent", rent["value"], "r")
+    outcome = text_of(await next_message(bot, 1))
+    assert "rose to USD 2.00 since it was shown" in outcome
+    assert "approved" not in outcome
+    assert not sinch.rent.called
