@@ -176,7 +176,7 @@ class NumberChangeFlow:
             self._record("request", request, requester=user_id, outcome="not_permitted")
             return finish("not_permitted")
         await ack()
-        self._spawn(self._confirm(request, response_url, finish))
+        self._spawn(self._confirm(request, user_id, response_url, finish))
 
     async def _show(
         self, request: NumberCommand, response_url: str, finish: Callable[[str], None]
@@ -191,9 +191,15 @@ class NumberChangeFlow:
         finish("ok" if active is not None else "not_held")
 
     async def _confirm(
-        self, command: NumberCommand, response_url: str, finish: Callable[[str], None]
+        self,
+        command: NumberCommand,
+        user_id: str,
+        response_url: str,
+        finish: Callable[[str], None],
     ) -> None:
-        """Read what the change would mean, then ask Confirm / Cancel (or say why not)."""
+        """Read what the change would mean, then ask Confirm / Cancel (or say why not).
+
+        The buttons name ``user_id`` as the requester: only they (or an approver) may cancel."""
         assert command.action != "show"
         changes = self._d.changes
         try:
@@ -205,7 +211,7 @@ class NumberChangeFlow:
                     await self._d.sender.send(response_url, message)
                     return finish(refusal.outcome)
                 assert offer is not None
-                request = cb.rent_request(offer)
+                request = cb.rent_request(offer, requester=user_id)
                 message = cb.render_confirm(
                     request, offer=offer, needs_approval=self.policy.needs_approval
                 )
@@ -217,7 +223,7 @@ class NumberChangeFlow:
                     await self._d.sender.send(response_url, cb.render_result(result))
                     return finish(outcome)
                 request = cb.ChangeRequest(
-                    "release", command.number, cb.new_request_id(), active.money
+                    "release", command.number, cb.new_request_id(), active.money, user_id
                 )
                 message = cb.render_confirm(
                     request, active=active, needs_approval=self.policy.needs_approval
@@ -257,12 +263,29 @@ class NumberChangeFlow:
         except CommandError as err:
             await self._reply(body, blocks.render_command_error(err), replace=False)
             return
-        taken = self.ledger.take(f"request:{request.id}", _user(body))
+        user_id = _user(body)
+        requester = request.requester or user_id
+        # The same gate as every click, then: only the person who asked, or an approver.
+        refusal = self._refusal(body)
+        if refusal is None and not self.policy.may_cancel(user_id, request.requester):
+            refusal = cb.render_notice(
+                ":no_entry: Only the person who asked (or an approver) can cancel this request."
+            )
+        canceller = None if user_id == requester else user_id
+        if refusal is not None:
+            self._record(
+                "request", request, requester=requester, approver=canceller, outcome="not_permitted"
+            )
+            await self._reply(body, refusal, replace=False)
+            return
+        taken = self.ledger.take(f"request:{request.id}", user_id)
         if taken is not None:
             await self._reply(body, _already(taken), replace=False)
             return
         self.ledger.settle(f"request:{request.id}", "cancelled")
-        self._record("request", request, requester=_user(body), outcome="cancelled")
+        self._record(
+            "request", request, requester=requester, approver=canceller, outcome="cancelled"
+        )
         await self._reply(body, cb.render_notice("Cancelled: nothing was changed."), replace=True)
 
     async def _request(

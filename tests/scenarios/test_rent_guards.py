@@ -1,19 +1,24 @@
-"""The rent flow's money guards in Slack: the setup price and the wording.
+"""The rent flow's money guards in Slack: the setup price, Cancel's gate, the wording.
 
 Built on the helpers of test_number_changes (a stateful Sinch fake, really signed clicks).
 """
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 import respx
 
+from tests.fakes import FakeClock
 from tests.scenarios.conftest import MakeBot
 from tests.scenarios.number_fakes import NUMBER, SHOWN, FakeNumbers, button
 from tests.scenarios.test_number_changes import (
     APPROVALS,
     ENABLED,
+    REQUESTER,
     ask,
+    audit_lines,
     click,
     decide,
     next_message,
@@ -105,3 +110,67 @@ async def test_a_price_rise_without_approval_does_not_claim_an_approval(
     assert "rose to USD 2.00 since it was shown" in outcome
     assert "approved" not in outcome
     assert not sinch.rent.called
+
+
+# --- Cancel: the same gate as every click, and only the requester or an approver -----------
+
+LISTED = {**ENABLED, "allowed_user_ids": f"{REQUESTER},U0BOB2"}
+
+
+async def cancel_value(bot: object, sinch: FakeNumbers) -> tuple[str, str]:
+    question = await ask(bot, f"rent {NUMBER}")  # type: ignore[arg-type]
+    return (
+        button(question, "numbers_change_cancel")["value"],
+        button(question, "numbers_change_confirm")["value"],
+    )
+
+
+async def test_an_outsider_cannot_cancel_and_the_requester_still_can_rent(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**LISTED)
+    cancel, confirm = await cancel_value(bot, sinch)
+    await click(bot, "numbers_change_cancel", cancel, "eve", user_id="U0EVE5")
+    assert "not permitted" in text_of(await next_message(bot, 1))
+    await click(bot, "numbers_change_confirm", confirm, "q")
+    assert "Rented" in text_of(await next_message(bot, 2))
+
+
+async def test_a_listed_user_cannot_cancel_someone_elses_request(
+    make_bot: MakeBot, sinch: FakeNumbers, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="bot.audit")
+    bot = await make_bot(**LISTED)
+    cancel, confirm = await cancel_value(bot, sinch)
+    await click(bot, "numbers_change_cancel", cancel, "bob", user_id="U0BOB2")
+    assert "Only the person who asked" in text_of(await next_message(bot, 1))
+    refused = [a for a in audit_lines(caplog) if a["outcome"] == "not_permitted"]
+    assert [(a["requester"], a["approver"]) for a in refused] == [(REQUESTER, "U0BOB2")]
+    await click(bot, "numbers_change_confirm", confirm, "q")
+    assert "Rented" in text_of(await next_message(bot, 2))
+
+
+async def test_the_requester_and_an_approver_may_cancel(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**APPROVALS)
+    cancel, _ = await cancel_value(bot, sinch)
+    await click(bot, "numbers_change_cancel", cancel, "appr", user_id="U0APPR8")
+    assert "Cancelled" in text_of(await next_message(bot, 1))
+    cancel, _ = await cancel_value(bot, sinch)
+    await click(bot, "numbers_change_cancel", cancel, "own")
+    assert "Cancelled" in text_of(await next_message(bot, 3))
+
+
+async def test_cancel_clicks_count_against_the_rate_limit(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**LISTED, clock=FakeClock(), user_rate_limit_per_minute=2)
+    cancel, _ = await cancel_value(bot, sinch)  # the command is the first of two
+    await click(bot, "numbers_change_cancel", cancel, "c1", user_id="U0BOB2")
+    await click(bot, "numbers_change_cancel", cancel, "c2", user_id="U0BOB2")
+    await click(bot, "numbers_change_cancel", cancel, "c3", user_id="U0BOB2")
+    assert await bot.app.inflight.drain(5) == 0
+    answers = {m["_path"]: text_of(m) for m in bot.slack.messages}
+    assert "Only the person who asked" in answers["c2"]
+    assert "too fast" in answers["c3"]
