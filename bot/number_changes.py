@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
@@ -68,6 +68,11 @@ Outcome = Literal[
 ]
 # The outcomes after which the project holds the number / has a release scheduled.
 DONE: Final = frozenset({"rented", "already_rented", "released", "already_releasing"})
+# What a call that joined another's rent or release was told, since it did not do it itself.
+_JOINED: Final[dict[Outcome, Outcome]] = {
+    "rented": "already_rented",
+    "released": "already_releasing",
+}
 
 
 @dataclass(frozen=True)
@@ -280,10 +285,28 @@ class NumberChanges:
 
     async def rent(self, number: str, *, approved: Prices | None = None) -> ChangeResult:
         """Rent ``number`` if it is for rent within the ceilings and no dearer than ``approved``."""
-        return await self.flights.run(number, "rent", lambda: self._rent(number, approved))
+        return await self._once(number, "rent", lambda: self._rent(number, approved))
 
     async def release(self, number: str) -> ChangeResult:
-        return await self.flights.run(number, "release", lambda: self._release(number))
+        return await self._once(number, "release", lambda: self._release(number))
+
+    async def _once(
+        self, number: str, action: ChangeAction, work: Callable[[], Awaitable[ChangeResult]]
+    ) -> ChangeResult:
+        """Run ``work`` or join the same action in flight. A joiner is told what is true for it:
+        the number was rented (or its release scheduled) by another call, not by this one, so
+        audit lines and metrics count one "rented" / "released" per call Sinch answered."""
+        led = False
+
+        async def lead() -> ChangeResult:
+            nonlocal led
+            led = True
+            return await work()
+
+        result = await self.flights.run(number, action, lead)
+        if not led and result.outcome in _JOINED:
+            return replace(result, outcome=_JOINED[result.outcome])
+        return result
 
     async def _rent(self, number: str, approved: Prices | None) -> ChangeResult:
         def result(outcome: Outcome, **kw: Any) -> ChangeResult:

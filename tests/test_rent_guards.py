@@ -8,6 +8,7 @@ ignored, a setup price never compared) fails here rather than passing every flow
 from __future__ import annotations
 
 import argparse
+import asyncio
 import io
 from decimal import Decimal
 from typing import cast
@@ -167,3 +168,49 @@ async def test_the_cli_rents_at_most_at_the_prices_its_prompt_showed(which: str)
     assert sinch.rent_calls == 0
     assert "rose to USD 1.50 since it was shown" in out.getvalue()
     assert "Setup: USD 1.00" in questions[0]
+
+
+# --- joined rents: one "rented" per :rent Sinch answered ------------------------------------
+
+
+class _SlowRent:
+    """One number whose :rent (and :release) waits until the test lets it finish."""
+
+    def __init__(self) -> None:
+        self.finish = asyncio.Event()
+        self.rent_calls = 0
+        self.release_calls = 0
+
+    async def available_number(self, number: str) -> AvailableNumber:
+        return offer(usd("1"), usd("1"))
+
+    async def active_number(self, number: str) -> ActiveNumber:
+        return ActiveNumber(phone_number=number)
+
+    async def rent_number(self, number: str, request: RentRequest) -> ActiveNumber:
+        self.rent_calls += 1
+        await self.finish.wait()
+        return ActiveNumber(phone_number=number)
+
+    async def release_number(self, number: str) -> ActiveNumber:
+        self.release_calls += 1
+        await self.finish.wait()
+        return ActiveNumber(phone_number=number)
+
+
+@pytest.mark.parametrize(
+    ("action", "done", "joined"),
+    [("rent", "rented", "already_rented"), ("release", "released", "already_releasing")],
+)
+async def test_calls_that_join_a_change_in_flight_are_not_counted_as_doing_it(
+    action: str, done: str, joined: str
+) -> None:
+    sinch = _SlowRent()
+    changes = NumberChanges(client=cast(SinchClient, sinch), policy=POLICY)
+    calls = [asyncio.create_task(getattr(changes, action)(NUMBER)) for _ in range(3)]
+    while changes.flights.joined < 2:  # the other two are waiting on the first
+        await asyncio.sleep(0)
+    sinch.finish.set()
+    outcomes = [r.outcome for r in await asyncio.gather(*calls)]
+    assert sorted(outcomes) == sorted([done, joined, joined])
+    assert sinch.rent_calls + sinch.release_calls == 1
