@@ -134,7 +134,7 @@ async def _question(
         details = "; ".join(offer_lines(offer))
         return f"Rent {number(phone)}? {details}.", Prices.of(offer)
     active = await changes.show(phone)
-    if active is None or active.expire_at is not None:
+    if active is None:
         return None
     name = f" ({active.display_name})" if active.display_name else ""
     return f"Release {number(phone)}{name}? It stays active until the end of the paid period.", None

@@ -25,6 +25,16 @@ def money(value: Money | None) -> str:
     return f"{value.currency_code[:12]} {text}"
 
 
+def priced(price: Money | None, interval_months: int | None) -> str:
+    """``Monthly: USD 0.80``, or what the price is when Sinch's interval is not one month."""
+    if interval_months is None or interval_months == 1:
+        return f"Monthly: {money(price)}"
+    if interval_months > 1:
+        return f"Price: {money(price)} every {interval_months} months"
+    # paymentIntervalMonths 0 appears in Sinch's SDK fixtures; it is no monthly price.
+    return f"Price: {money(price)} (payment interval {interval_months} months: not monthly)"
+
+
 def number(phone: str) -> str:
     return format_international(phone) or phone
 
@@ -115,7 +125,7 @@ def offer_lines(offer: AvailableNumber) -> list[str]:
     """What a confirmation shows before renting."""
     setup = offer.setup_price
     lines = [
-        f"Monthly: {money(offer.monthly_price)}",
+        priced(offer.monthly_price, offer.payment_interval_months),
         "Setup: no setup fee"
         if setup is not None and setup.amount == 0
         else f"Setup: {money(setup)}",
@@ -133,7 +143,7 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"Name: {active.display_name[:80]}")
     lines.append(f"Type: {active.type or 'unknown'} ({active.region_code or '?'})")
     lines.append(f"Capabilities: {', '.join(active.capability) or 'none listed'}")
-    lines.append(f"Monthly: {money(active.money)}")
+    lines.append(priced(active.money, active.payment_interval_months))
     if active.next_charge_date is not None:
         lines.append(f"Next charge: {active.next_charge_date.date().isoformat()}")
     sms = active.sms_configuration
@@ -152,5 +162,6 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"Voice: {voice.type or '?'}, app {app}")
     lines.append(f"Callback URL: {active.callback_url or 'none'}")
     if active.expire_at is not None:
-        lines.append(f"Release pending: active until {active.expire_at.date().isoformat()}")
+        # Sinch's words for expireAt: when the subscription expires, if a date has been set.
+        lines.append(f"Subscription expires: {active.expire_at.date().isoformat()}")
     return lines

@@ -368,8 +368,8 @@ class NumberChanges:
             return result("sinch_error", error=err)
         if held is None:
             return result("not_held")
-        if held.expire_at is not None:
-            return result("already_releasing", active=held, price=held.money)
+        # Even when expireAt is set: Sinch decides whether there is anything left to release,
+        # and its answer (the number with its end date, or an error) is what the user is told.
         try:
             active = await self._client.release_number(number)
         except SinchNotFoundError:
@@ -385,8 +385,11 @@ class NumberChanges:
                 return result("unknown", price=held.money, error=err)
             if after is None:
                 return result("released", price=held.money)
-            if after.expire_at is not None:
+            if after.expire_at is not None and after.expire_at != held.expire_at:
                 return result("released", active=after, price=held.money)
+            if after.expire_at is not None:
+                # It had this end date before: the read-back cannot tell whether Sinch acted.
+                return result("unknown", active=after, price=held.money, error=err)
             return result("not_released", active=after, price=held.money, error=err)
         return result("released", active=active, price=held.money)
 

@@ -217,11 +217,10 @@ class NumberChangeFlow:
                 )
             else:
                 active = await changes.show(command.number)
-                if active is None or active.expire_at is not None:
-                    outcome: Outcome = "not_held" if active is None else "already_releasing"
-                    result = ChangeResult("release", command.number, outcome, active=active)
+                if active is None:
+                    result = ChangeResult("release", command.number, "not_held")
                     await self._d.sender.send(response_url, cb.render_result(result))
-                    return finish(outcome)
+                    return finish("not_held")
                 request = cb.ChangeRequest(
                     "release", command.number, cb.new_request_id(), active.money, user_id
                 )
