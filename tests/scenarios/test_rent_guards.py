@@ -5,6 +5,7 @@ Built on the helpers of test_number_changes (a stateful Sinch fake, really signe
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import pytest
@@ -174,3 +175,40 @@ async def test_cancel_clicks_count_against_the_rate_limit(
     answers = {m["_path"]: text_of(m) for m in bot.slack.messages}
     assert "Only the person who asked" in answers["c2"]
     assert "too fast" in answers["c3"]
+
+
+# --- who may ask and decide, checked at the edges --------------------------------------------
+
+
+async def test_rent_disabled_with_a_listed_user_shows_no_rent_button(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(rent_enabled=False, rent_allowed_user_ids=REQUESTER)
+    assert "numbers_rent" not in text_of(await ask(bot, "US LOCAL"))
+    enabled = await make_bot(**ENABLED)
+    assert "numbers_rent" in text_of(await ask(enabled, "US LOCAL"))  # the same user, enabled
+
+
+async def test_a_requester_removed_from_the_list_before_the_approval_gets_nothing_rented(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    asked = await make_bot(**APPROVALS)
+    posted = await request_approval(asked, sinch)
+    # The instance the approver's click reaches was restarted without the requester.
+    now = await make_bot(**{**APPROVALS, "rent_allowed_user_ids": "U0BOB2"})
+    await decide(now, posted, "numbers_change_approve", "U0APPR9", "a")
+    await asyncio.wait_for(now.app.inflight.drain(5), 6)
+    final = (await now.slack.wait_for_api_calls("chat.update"))[-1]
+    assert "no longer in RENT_ALLOWED_USER_IDS" in text_of(final)
+    assert not sinch.rent.called
+
+
+async def test_a_user_allowed_to_request_is_still_no_approver(
+    make_bot: MakeBot, sinch: FakeNumbers
+) -> None:
+    bot = await make_bot(**{**APPROVALS, "rent_allowed_user_ids": f"{REQUESTER},U0BOB2"})
+    posted = await request_approval(bot, sinch)
+    await decide(bot, posted, "numbers_change_approve", "U0BOB2", "bob")
+    assert "Only the approvers listed in `RENT_APPROVER_IDS`" in text_of(await next_message(bot, 2))
+    assert not sinch.rent.called
+    assert "chat.update" not in bot.slack.api_calls
