@@ -64,6 +64,7 @@ def describe(
     if result.limit is not None:
         ceiling = result.limit
     since = "since it was approved" if approved else "since it was shown"
+    limit = f" {ceiling}" if ceiling is not None else ""
     if outcome == "rented":
         return f"Rented {n} ({price}/month)."
     if outcome == "already_rented":
@@ -71,7 +72,6 @@ def describe(
     if outcome == "not_available":
         return f"Not rented: {n} is not available to rent any more."
     if outcome == "over_ceiling":
-        limit = f" {ceiling}" if ceiling is not None else ""
         return (
             f"Not rented: {n} costs {price} a month, above the limit of{limit}"
             " (RENT_MAX_MONTHLY_PRICE)."
@@ -82,7 +82,6 @@ def describe(
         return f"Not rented: Sinch gave no monthly price for {n}."
     setup = money(result.setup_price)
     if outcome == "setup_over_ceiling":
-        limit = f" {ceiling}" if ceiling is not None else ""
         return (
             f"Not rented: {n} has a setup price of {setup}, above the limit of{limit}"
             " (RENT_MAX_SETUP_PRICE)."
