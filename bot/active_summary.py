@@ -5,8 +5,11 @@ the tallies into an ``ActiveSummary`` that renderers (Slack, CLI) turn into outp
 
 Money is summed with Decimal, per currency (Sinch bills in the account's currency, but nothing
 promises one currency per project). A number's monthly cost is its ``money`` divided by its
-``paymentIntervalMonths``. Numbers with a pending release (``expireAt`` set) are counted, and
-counted again as "releasing", but left out of the monthly cost: Sinch does not charge them again.
+``paymentIntervalMonths``. Numbers whose subscription ends before their next charge (a release:
+``expireAt`` set, no later than ``nextChargeDate``) are counted, and counted again as "releasing",
+but left out of the monthly cost: Sinch does not charge them again. ``expireAt`` after the next
+charge is an ordinary number (SDK fixtures carry both). A number with ``paymentIntervalMonths``
+0 has no monthly cost and is counted with the unpriced ones.
 """
 
 from __future__ import annotations
@@ -94,13 +97,14 @@ class SummaryBuilder:
             tally.sms += 1
         if Capability.VOICE.value in number.capability:
             tally.voice += 1
-        if number.expire_at is not None:
+        if number.ends_before_next_charge:
             tally.releasing += 1
             return
-        if number.money is None:
+        months = number.payment_interval_months
+        if number.money is None or (months is not None and months < 1):
+            # No price, or paymentIntervalMonths 0 (seen in SDK fixtures): no monthly cost.
             tally.unpriced += 1
             return
-        months = number.payment_interval_months
         monthly = number.money.amount / months if months and months > 1 else number.money.amount
         code = number.money.currency_code
         tally.monthly[code] = tally.monthly.get(code, Decimal(0)) + monthly

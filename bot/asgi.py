@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import hmac
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST
+from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -68,7 +70,7 @@ def create_app(
     """Wire the app. Inert: the scheduler, Socket Mode and HTTP sessions start in the lifespan."""
     settings.require("serve")
     runtime = runtime or build_runtime(settings)
-    sender = ResponseSender(clock=runtime.clock)
+    sender = ResponseSender(clock=runtime.clock, slack_api_url=settings.slack_api_url)
     inflight = InflightCommands()
     gate = Gate(
         access=AccessPolicy.from_strings(
@@ -156,7 +158,16 @@ def create_app(
             return PlainTextResponse("ready")
         return PlainTextResponse(f"not ready: {'; '.join(reasons)}", status_code=503)
 
-    async def metrics(_: Request) -> Response:
+    # METRICS_TOKEN= (empty) is unset, not a token that an empty bearer would match.
+    metrics_token = settings.metrics_token
+    if metrics_token is not None and not metrics_token.get_secret_value():
+        metrics_token = None
+
+    async def metrics(request: Request) -> Response:
+        if metrics_token is not None and not bearer_matches(request, metrics_token):
+            return PlainTextResponse(
+                "unauthorized", status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         return Response(runtime.metrics.exposition(), media_type=CONTENT_TYPE_LATEST)
 
     @contextlib.asynccontextmanager
@@ -266,3 +277,10 @@ def _watches(
         owner_check=owner_check(gate.access),
     )
     return flow, runner
+
+
+def bearer_matches(request: Request, token: SecretStr) -> bool:
+    """``Authorization: Bearer <token>``, compared in constant time."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), expected)

@@ -25,11 +25,10 @@ from bot.config import Settings
 from bot.errors import CommandError, ConfigError, StoreUnavailableError
 from bot.ledger_text import at, provenance_of
 from bot.number_change_text import active_lines, describe, number, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges
+from bot.number_changes import ChangeResult, NumberChanges, Prices
 from bot.runtime import Runtime, build_runtime
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
-from bot.sinch.models import Money
 from bot.store.ledger import NewRequest
 
 COMMANDS = ("show", "rent", "release")
@@ -164,10 +163,11 @@ async def _act(
                 return EXIT_NOT_DONE
     # Recorded in the shared ledger like a Slack request (history shows who ran it), and
     # claimed before Sinch is called: without the database, nothing is sent.
-    request = NewRequest(uuid.uuid4().hex, args.command, phone, _operator(), approved)
+    monthly = approved.monthly if approved is not None else None
+    request = NewRequest(uuid.uuid4().hex, args.command, phone, _operator(), monthly)
     await runtime.ledger.claim(request, pending=False)  # StoreUnavailableError: main() says so
     if args.command == "rent":
-        result = await changes.rent(phone, approved_price=approved)
+        result = await changes.rent(phone, approved=approved)
     else:
         result = await changes.release(phone)
     with contextlib.suppress(StoreUnavailableError):  # then read back by a later sweep
@@ -183,17 +183,17 @@ def _operator() -> str:
 
 async def _question(
     command: str, changes: NumberChanges, phone: str
-) -> tuple[str, Money | None] | None:
-    """The confirmation question and, for a rent, the price it names; None: nothing to ask
+) -> tuple[str, Prices | None] | None:
+    """The confirmation question and, for a rent, the prices it names; None: nothing to ask
     (the change itself will then say why it cannot happen)."""
     if command == "rent":
         offer = await changes.quote(phone)
-        if offer is None or not changes.policy.within_ceiling(offer.monthly_price):
+        if offer is None or not changes.policy.allows_offer(offer):
             return None
         details = "; ".join(offer_lines(offer))
-        return f"Rent {number(phone)}? {details}.", offer.monthly_price
+        return f"Rent {number(phone)}? {details}.", Prices.of(offer)
     active = await changes.show(phone)
-    if active is None or active.expire_at is not None:
+    if active is None:
         return None
     name = f" ({active.display_name})" if active.display_name else ""
     return f"Release {number(phone)}{name}? It stays active until the end of the paid period.", None

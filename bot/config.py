@@ -41,6 +41,8 @@ class Settings(BaseSettings):
 
     # HTTP server
     port: int = Field(default=3000, ge=1, le=65535)
+    # When set, /metrics answers only `Authorization: Bearer <token>` (401 otherwise).
+    metrics_token: SecretStr | None = None
 
     # Access control: comma-separated Slack IDs; empty means no restriction.
     allowed_team_ids: str = ""
@@ -65,6 +67,8 @@ class Settings(BaseSettings):
     rent_approval_channel: str | None = None
     # A rent whose monthly price (account currency) is higher is refused.
     rent_max_monthly_price: Decimal = Field(default=Decimal("10"), ge=0, allow_inf_nan=False)
+    # A rent whose one-off setup price (account currency) is higher is refused.
+    rent_max_setup_price: Decimal = Field(default=Decimal("50"), ge=0, allow_inf_nan=False)
     # Sent with each rent when set.
     sms_service_plan_id: str | None = None
     voice_app_id: str | None = None
@@ -162,11 +166,11 @@ def check_service_url(value: str) -> None:
         raise ValueError("must be an absolute https:// URL")
     if parts.username is not None or parts.password is not None:
         raise ValueError("must not carry a user name or password")
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         raise ValueError("must use https:// (plain http:// only for a loopback host)")
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:

@@ -145,6 +145,7 @@ def secret_values(settings: Settings) -> list[str]:
         settings.slack_bot_token,
         settings.slack_signing_secret,
         settings.slack_app_token,
+        settings.metrics_token,
     )
     found = [v.get_secret_value() for v in values if v is not None]
     if settings.database_url is not None:

@@ -31,6 +31,16 @@ def money(value: Money | None) -> str:
     return f"{value.currency_code[:12]} {text}"
 
 
+def priced(price: Money | None, interval_months: int | None) -> str:
+    """``Monthly: USD 0.80``, or what the price is when Sinch's interval is not one month."""
+    if interval_months is None or interval_months == 1:
+        return f"Monthly: {money(price)}"
+    if interval_months > 1:
+        return f"Price: {money(price)} every {interval_months} months"
+    # paymentIntervalMonths 0 appears in Sinch's SDK fixtures; it is no monthly price.
+    return f"Price: {money(price)} (payment interval {interval_months} months: not monthly)"
+
+
 def number(phone: str) -> str:
     return format_international(phone) or phone
 
@@ -47,11 +57,25 @@ def _said(result: ChangeResult) -> str:
     return f" Sinch said: {message[:300]}" if message else ""
 
 
-def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
-    """One or two sentences that tell the truth about ``result``."""
+def describe(
+    result: ChangeResult, *, ceiling: Decimal | None = None, approved: bool = False
+) -> str:
+    """One or two sentences that tell the truth about ``result``.
+
+    ``approved``: an approver agreed to the prices (else only the requester saw them).
+    """
     n = number(result.number)
     price = money(result.price)
     outcome = result.outcome
+    if result.limit is not None:
+        ceiling = result.limit
+    since = "since it was approved" if approved else "since it was shown"
+    # The ceiling is in the account's currency, which is the one Sinch prices in.
+    prices = (result.price, result.setup_price)
+    code = next((p.currency_code for p in prices if p is not None), None)
+    limit = ""
+    if ceiling is not None:
+        limit = f" {money(Money(amount=ceiling, currency_code=code))}" if code else f" {ceiling}"
     if outcome == "rented":
         return f"Rented {n} ({price}/month)."
     if outcome == "already_rented":
@@ -63,21 +87,24 @@ def describe(result: ChangeResult, *, ceiling: Decimal | None = None) -> str:
             " never available)."
         )
     if outcome == "over_ceiling":
-        # The ceiling is in the account's currency, which is the one Sinch prices in.
-        limit = ""
-        if ceiling is not None:
-            code = result.price.currency_code if result.price is not None else None
-            limit = (
-                f" {money(Money(amount=ceiling, currency_code=code))}" if code else f" {ceiling}"
-            )
         return (
             f"Not rented: {n} costs {price} a month, above the limit of{limit}"
             " (RENT_MAX_MONTHLY_PRICE)."
         )
     if outcome == "price_changed":
-        return f"Not rented: the monthly price of {n} rose to {price} since it was approved."
+        return f"Not rented: the monthly price of {n} rose to {price} {since}."
     if outcome == "price_unknown":
         return f"Not rented: Sinch gave no monthly price for {n}."
+    setup = money(result.setup_price)
+    if outcome == "setup_over_ceiling":
+        return (
+            f"Not rented: {n} has a setup price of {setup}, above the limit of{limit}"
+            " (RENT_MAX_SETUP_PRICE)."
+        )
+    if outcome == "setup_price_changed":
+        return f"Not rented: the setup price of {n} rose to {setup} {since}."
+    if outcome == "setup_price_unknown":
+        return f"Not rented: Sinch gave no setup price for {n}."
     if outcome == "refused":
         verb = "rent" if result.action == "rent" else "release"
         return f"Sinch refused to {verb} {n} (not allowed for this account).{_said(result)}"
@@ -112,7 +139,7 @@ def offer_lines(offer: AvailableNumber) -> list[str]:
     """What a confirmation shows before renting."""
     setup = offer.setup_price
     lines = [
-        f"Monthly: {money(offer.monthly_price)}",
+        priced(offer.monthly_price, offer.payment_interval_months),
         "Setup: no setup fee"
         if setup is not None and setup.amount == 0
         else f"Setup: {money(setup)}",
@@ -139,7 +166,7 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"Name: {active.display_name[:80]}")
     lines.append(f"Type: {active.type or 'unknown'} ({active.region_code or '?'})")
     lines.append(f"Capabilities: {', '.join(active.capability) or 'none listed'}")
-    lines.append(f"Monthly: {money(active.money)}")
+    lines.append(priced(active.money, active.payment_interval_months))
     if active.next_charge_date is not None:
         lines.append(f"Next charge: {active.next_charge_date.date().isoformat()}")
     sms = active.sms_configuration
@@ -165,5 +192,6 @@ def active_lines(active: ActiveNumber) -> list[str]:
         lines.append(f"Voice: {voice.type or '?'}, {target}")
     lines.append(f"Callback URL: {active.callback_url or 'none'}")
     if active.expire_at is not None:
-        lines.append(f"Release pending: active until {active.expire_at.date().isoformat()}")
+        # Sinch's words for expireAt: when the subscription expires, if a date has been set.
+        lines.append(f"Subscription expires: {active.expire_at.date().isoformat()}")
     return lines

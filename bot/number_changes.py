@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
@@ -51,8 +51,11 @@ Outcome = Literal[
     "already_rented",  # this project already held it (an earlier or concurrent rent)
     "not_available",  # nobody may rent it now (404), and this project does not hold it
     "over_ceiling",  # monthly price above RENT_MAX_MONTHLY_PRICE
-    "price_changed",  # monthly price rose above what the approver saw
+    "price_changed",  # monthly price rose above what the requester or approver saw
     "price_unknown",  # Sinch gave no monthly price: never rent blind
+    "setup_over_ceiling",  # one-off setup price above RENT_MAX_SETUP_PRICE
+    "setup_price_changed",  # setup price rose above what the requester or approver saw
+    "setup_price_unknown",  # Sinch gave no setup price: never rent blind
     "refused",  # Sinch said no (403, e.g. a trial account)
     "rejected",  # Sinch refused the request (400 such as no credit, 429, 401): not done
     "not_rented",  # after an unclear answer, the read-back shows it is not rented
@@ -65,6 +68,11 @@ Outcome = Literal[
 ]
 # The outcomes after which the project holds the number / has a release scheduled.
 DONE: Final = frozenset({"rented", "already_rented", "released", "already_releasing"})
+# What a call that joined another's rent or release was told, since it did not do it itself.
+_JOINED: Final[dict[Outcome, Outcome]] = {
+    "rented": "already_rented",
+    "released": "already_releasing",
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,7 @@ class RentPolicy:
     approver_ids: frozenset[str] = frozenset()
     approval_channel: str | None = None
     max_monthly_price: Decimal = Decimal("10")
+    max_setup_price: Decimal = Decimal("50")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RentPolicy:
@@ -85,6 +94,7 @@ class RentPolicy:
             approver_ids=_ids(settings.rent_approver_ids),
             approval_channel=(settings.rent_approval_channel or "").strip() or None,
             max_monthly_price=settings.rent_max_monthly_price,
+            max_setup_price=settings.rent_max_setup_price,
         )
 
     @property
@@ -99,8 +109,60 @@ class RentPolicy:
         """An approver, and never the requester (four eyes)."""
         return approver_id in self.approver_ids and approver_id != requester_id
 
+    def may_cancel(self, user_id: str, requester: str | None) -> bool:
+        """The person who asked, or an approver (a request without its asker: approvers only)."""
+        return (requester is not None and user_id == requester) or user_id in self.approver_ids
+
     def within_ceiling(self, price: Money | None) -> bool:
         return price is not None and price.amount <= self.max_monthly_price
+
+    def within_setup_ceiling(self, price: Money | None) -> bool:
+        return price is not None and price.amount <= self.max_setup_price
+
+    def allows_offer(self, offer: AvailableNumber) -> bool:
+        """Both prices known and within their ceilings (a Rent button is worth showing)."""
+        return self.within_ceiling(offer.monthly_price) and self.within_setup_ceiling(
+            offer.setup_price
+        )
+
+    def price_refusal(
+        self, offer: AvailableNumber, *, seen: Prices | None = None
+    ) -> ChangeResult | None:
+        """Why ``offer`` may not be rented at its current prices, else None: each price known,
+        within its ceiling, and no dearer than what the requester (or approver) saw."""
+        number = offer.phone_number
+        monthly, setup = offer.monthly_price, offer.setup_price
+
+        def refused(outcome: Outcome, limit: Decimal | None = None) -> ChangeResult:
+            return ChangeResult(
+                "rent", number, outcome, price=monthly, setup_price=setup, limit=limit
+            )
+
+        if monthly is None:
+            return refused("price_unknown")
+        if not self.within_ceiling(monthly):
+            return refused("over_ceiling", self.max_monthly_price)
+        if setup is None:
+            return refused("setup_price_unknown")
+        if not self.within_setup_ceiling(setup):
+            return refused("setup_over_ceiling", self.max_setup_price)
+        if seen is not None and seen.monthly is not None and dearer_than(monthly, seen.monthly):
+            return refused("price_changed")
+        if seen is not None and seen.setup is not None and dearer_than(setup, seen.setup):
+            return refused("setup_price_changed")
+        return None
+
+
+@dataclass(frozen=True)
+class Prices:
+    """The prices someone was shown and agreed to (None: not shown, so only the ceiling holds)."""
+
+    monthly: Money | None = None
+    setup: Money | None = None
+
+    @classmethod
+    def of(cls, offer: AvailableNumber) -> Prices:
+        return cls(monthly=offer.monthly_price, setup=offer.setup_price)
 
 
 @dataclass(frozen=True)
@@ -141,6 +203,9 @@ class ChangeResult:
     # The number as Sinch shows it afterwards (when known), and the monthly price involved.
     active: ActiveNumber | None = None
     price: Money | None = None
+    # A rent's one-off setup price, and the ceiling an over_ceiling outcome went over.
+    setup_price: Money | None = None
+    limit: Decimal | None = None
     # What Sinch answered, when that explains the outcome.
     error: SinchError | None = None
 
@@ -218,14 +283,32 @@ class NumberChanges:
         except SinchNotFoundError:
             return None
 
-    async def rent(self, number: str, *, approved_price: Money | None = None) -> ChangeResult:
-        """Rent ``number`` if it is for rent within the ceiling (and ``approved_price``)."""
-        return await self.flights.run(number, "rent", lambda: self._rent(number, approved_price))
+    async def rent(self, number: str, *, approved: Prices | None = None) -> ChangeResult:
+        """Rent ``number`` if it is for rent within the ceilings and no dearer than ``approved``."""
+        return await self._once(number, "rent", lambda: self._rent(number, approved))
 
     async def release(self, number: str) -> ChangeResult:
-        return await self.flights.run(number, "release", lambda: self._release(number))
+        return await self._once(number, "release", lambda: self._release(number))
 
-    async def _rent(self, number: str, approved_price: Money | None) -> ChangeResult:
+    async def _once(
+        self, number: str, action: ChangeAction, work: Callable[[], Awaitable[ChangeResult]]
+    ) -> ChangeResult:
+        """Run ``work`` or join the same action in flight. A joiner is told what is true for it:
+        the number was rented (or its release scheduled) by another call, not by this one, so
+        audit lines and metrics count one "rented" / "released" per call Sinch answered."""
+        led = False
+
+        async def lead() -> ChangeResult:
+            nonlocal led
+            led = True
+            return await work()
+
+        result = await self.flights.run(number, action, lead)
+        if not led and result.outcome in _JOINED:
+            return replace(result, outcome=_JOINED[result.outcome])
+        return result
+
+    async def _rent(self, number: str, approved: Prices | None) -> ChangeResult:
         def result(outcome: Outcome, **kw: Any) -> ChangeResult:
             return ChangeResult(action="rent", number=number, outcome=outcome, **kw)
 
@@ -238,13 +321,11 @@ class NumberChanges:
                 return result("not_available")
         except SinchError as err:
             return result("sinch_error", error=err)
+        refusal = self.policy.price_refusal(offer, seen=approved)
+        if refusal is not None:
+            return refusal
         price = offer.monthly_price
-        if price is None:
-            return result("price_unknown")
-        if not self.policy.within_ceiling(price):
-            return result("over_ceiling", price=price)
-        if approved_price is not None and dearer_than(price, approved_price):
-            return result("price_changed", price=price)
+        assert price is not None  # price_refusal made sure
         try:
             active = await self._client.rent_number(
                 number, self._config.request_for(offer.capability)
@@ -287,8 +368,8 @@ class NumberChanges:
             return result("sinch_error", error=err)
         if held is None:
             return result("not_held")
-        if held.expire_at is not None:
-            return result("already_releasing", active=held, price=held.money)
+        # Even when expireAt is set: Sinch decides whether there is anything left to release,
+        # and its answer (the number with its end date, or an error) is what the user is told.
         try:
             active = await self._client.release_number(number)
         except SinchNotFoundError:
@@ -304,8 +385,11 @@ class NumberChanges:
                 return result("unknown", price=held.money, error=err)
             if after is None:
                 return result("released", price=held.money)
-            if after.expire_at is not None:
+            if after.expire_at is not None and after.expire_at != held.expire_at:
                 return result("released", active=after, price=held.money)
+            if after.expire_at is not None:
+                # It had this end date before: the read-back cannot tell whether Sinch acted.
+                return result("unknown", active=after, price=held.money, error=err)
             return result("not_released", active=after, price=held.money, error=err)
         return result("released", active=active, price=held.money)
 

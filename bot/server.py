@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import errno
 import gc
@@ -9,10 +10,12 @@ import logging
 import socket
 
 import uvicorn
+from starlette.types import ASGIApp
 
 from bot.asgi import DRAIN_SECONDS, create_app
 from bot.config import Settings
 from bot.errors import ConfigError
+from bot.http_edge import MAX_CONNECTIONS, REQUEST_TIMEOUT, edge_protocol, throttle_accept_errors
 from bot.sandbox import SandboxServer
 from bot.sandbox_mode import sandbox_settings
 
@@ -37,18 +40,32 @@ async def serve(settings: Settings, *, host: str = "0.0.0.0") -> None:
             sandbox = await stack.enter_async_context(SandboxServer())
             settings = sandbox_settings(settings, sandbox)
         app = create_app(settings)
-        config = uvicorn.Config(
-            app.asgi,
-            host=host,
-            port=settings.port,
-            lifespan="on",
-            log_config=None,  # keep the process's logging (JSON lines, redaction)
-            access_log=False,
-            timeout_graceful_shutdown=int(DRAIN_SECONDS),
-            # Slack waits 3 s for an ack; keep connections from its proxies warm.
-            timeout_keep_alive=30,
-        )
+        throttle_accept_errors(asyncio.get_running_loop())
+        config = uvicorn_config(app.asgi, host=host, port=settings.port)
         await uvicorn.Server(config).serve(sockets=[listener])
+
+
+def uvicorn_config(
+    asgi: ASGIApp,
+    *,
+    host: str,
+    port: int,
+    request_timeout: float = REQUEST_TIMEOUT,
+    max_connections: int = MAX_CONNECTIONS,
+) -> uvicorn.Config:
+    """The web server's settings; the edge (request deadline, connection cap) is bot/http_edge."""
+    return uvicorn.Config(
+        asgi,
+        host=host,
+        port=port,
+        http=edge_protocol(request_timeout=request_timeout, max_connections=max_connections),
+        lifespan="on",
+        log_config=None,  # keep the process's logging (JSON lines, redaction)
+        access_log=False,
+        timeout_graceful_shutdown=int(DRAIN_SECONDS),
+        # Slack waits 3 s for an ack; keep connections from its proxies warm between requests.
+        timeout_keep_alive=30,
+    )
 
 
 def bind_port(host: str, port: int) -> socket.socket:

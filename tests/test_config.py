@@ -80,6 +80,10 @@ URL_SETTINGS = ("SINCH_AUTH_URL", "SINCH_NUMBERS_URL", "SLACK_API_URL")
         "auth.sinch.com/s3cr3t",
         "ftp://s3cr3t.example/",
         "http://s3cr3t.example.com/api/",  # plain http to a host that is not loopback
+        "http://10.0.0.5/s3cr3t",  # private ranges are not loopback
+        "http://192.168.1.10:8080/s3cr3t",
+        "http://172.16.0.1/s3cr3t",
+        "http://[fd00::1]/s3cr3t",
         "https://",
         "https://user:s3cr3t@example.com/",
         "https://example.com:99999/s3cr3t",

@@ -94,3 +94,9 @@ def test_stamp_replaces_the_fingerprint_and_is_idempotent(repo: Path) -> None:
     restamped = stamp(text, "0" * 64)
     assert restamped.count("dependencies sha256:") == 1
     assert stamp(restamped, digest) == text
+
+
+def test_a_hanging_test_fails_after_the_per_test_timeout(pytestconfig: pytest.Config) -> None:
+    # pytest-timeout (dev lock) turns a wait that a removed guard never releases into a failure.
+    assert pytestconfig.pluginmanager.has_plugin("timeout")
+    assert float(pytestconfig.getini("timeout")) > 0

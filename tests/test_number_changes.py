@@ -209,6 +209,7 @@ class _RacingSinch:
             region_code="US",
             type="LOCAL",
             monthly_price=Money(currency_code="USD", amount=Decimal("0.80")),
+            setup_price=Money(currency_code="USD", amount=Decimal("1.00")),
         )
 
     async def active_number(self, number: str) -> ActiveNumber:

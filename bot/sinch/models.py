@@ -96,6 +96,16 @@ class ActiveNumber(_Wire):
     voice_configuration: ActiveVoiceConfiguration | None = None
     callback_url: str | None = None
 
+    @property
+    def ends_before_next_charge(self) -> bool:
+        """Sinch set an end (``expireAt``: "when the subscription will expire if an expiration
+        date has been set") no later than the next charge, so it is not charged again: what a
+        release does. ``expireAt`` alone says nothing of a release: SDK fixtures carry it on
+        numbers whose next charge comes first."""
+        if self.expire_at is None:
+            return False
+        return self.next_charge_date is None or self.expire_at <= self.next_charge_date
+
 
 class RentRequest(_Wire):
     """The body of ``:rent``; every field optional, and unset ones are not sent."""

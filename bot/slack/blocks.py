@@ -202,7 +202,8 @@ def _interval(months: int | None) -> str:
         return "/month"
     if months > 1:
         return f" every {clip(str(months), 6)} months"
-    return ""
+    # paymentIntervalMonths 0 (in Sinch's SDK fixtures): a price, but not a monthly one.
+    return f" (payment interval {clip(str(months), 6)} months: not monthly)"
 
 
 def _capabilities(capabilities: Sequence[str]) -> str:

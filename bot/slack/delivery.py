@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 import orjson
 
 from bot.clock import Clock
+from bot.config import is_loopback
 
 log = logging.getLogger(__name__)
 
@@ -19,6 +21,28 @@ MAX_ATTEMPTS = 3
 ATTEMPT_TIMEOUT = 5.0
 BACKOFF = (0.5, 1.0)
 _JSON = {"Content-Type": "application/json; charset=utf-8"}
+# Where Slack's response_urls point. A signed payload could name any URL; the bot posts only here.
+SLACK_RESPONSE_HOSTS = frozenset({"hooks.slack.com", "hooks.slack-gov.com"})
+
+
+def response_url_allowed(url: str, *, slack_api_url: str) -> bool:
+    """True for https://hooks.slack.com/… (or slack-gov), or SLACK_API_URL's host if loopback.
+
+    The loopback exception is for the test stubs and the simulator, which stand in for Slack on
+    127.0.0.1; a real deployment's SLACK_API_URL is slack.com, so only Slack's hooks remain.
+    """
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+        host = parts.hostname
+    except ValueError:
+        return False
+    if host is None or parts.username is not None or parts.password is not None:
+        return False
+    if parts.scheme == "https" and host in SLACK_RESPONSE_HOSTS and port in (None, 443):
+        return True
+    local = urlsplit(slack_api_url).hostname
+    return parts.scheme in ("http", "https") and host == local and is_loopback(host)
 
 
 def encode_message(message: dict[str, Any]) -> bytes:
@@ -29,8 +53,9 @@ def encode_message(message: dict[str, Any]) -> bytes:
 class ResponseSender:
     """Sends messages to response_urls; owns one aiohttp session (opened lazily on the loop)."""
 
-    def __init__(self, *, clock: Clock) -> None:
+    def __init__(self, *, clock: Clock, slack_api_url: str) -> None:
         self._clock = clock
+        self._slack_api_url = slack_api_url
         self._session: aiohttp.ClientSession | None = None
         self._closed = False
         self.failures = 0
@@ -52,6 +77,10 @@ class ResponseSender:
             # Shutting down: a new session now would never be closed.
             self.failures += 1
             log.error("reply to Slack's response_url dropped: the bot is shutting down")
+            return False
+        if not response_url_allowed(response_url, slack_api_url=self._slack_api_url):
+            self.failures += 1
+            log.warning("refused to reply to a response_url that is not Slack's (not sent)")
             return False
         session = self._get_session()
         body = encode_message(message)

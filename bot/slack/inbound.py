@@ -19,7 +19,7 @@ from pydantic import SecretStr
 from slack_bolt.adapter.starlette.async_handler import to_starlette_response
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from bot.slack.bolt_request import SlashCommandSafeRequest
@@ -107,6 +107,11 @@ class SlackEvents:
         except BodyTooLarge:
             log.warning("refused a request to /slack/events: body over %d bytes", MAX_BODY_BYTES)
             return PlainTextResponse("request body too large", status_code=413)
+        except ClientDisconnect:
+            # Gone before its body arrived: nothing to answer, nobody to answer it to. Unsigned,
+            # so one quiet line (uvicorn would log a traceback at ERROR for each one).
+            log.debug("a client closed its connection to /slack/events before sending its body")
+            return Response(status_code=400)
         reason = self._check.refusal(body, request.headers)
         if reason is not None:
             log.warning("refused a request to /slack/events: %s", reason)

@@ -139,8 +139,7 @@ class RecentDeliveries:
         """Record ``command``; False if it was already delivered within the window."""
         if not (command.get("response_url") or command.get("trigger_id")):
             return True  # nothing identifies the invocation: never drop a command
-        payload = json.dumps(command, sort_keys=True, default=str)
-        digest = hashlib.sha256(payload.encode()).hexdigest()
+        digest = _digest(command)
         now = self._clock.now()
         while self._expiry and next(iter(self._expiry.values())) <= now:
             self._expiry.popitem(last=False)
@@ -150,6 +149,15 @@ class RecentDeliveries:
         if len(self._expiry) > self._max_entries:
             self._expiry.popitem(last=False)
         return True
+
+    def forget(self, command: Mapping[str, Any]) -> None:
+        """Let ``command`` through again (its first delivery did not do what it was for)."""
+        self._expiry.pop(_digest(command), None)
+
+
+def _digest(command: Mapping[str, Any]) -> str:
+    payload = json.dumps(command, sort_keys=True, default=str)
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def kind_of(query: Query) -> str:
@@ -202,6 +210,9 @@ class NumbersHandler:
                 audit=lambda ids, text: _CommandAudit(deps, dict(ids), text, start_trace()),
             )
         )
+        # Each search message is shared at most once: a redelivered or double Share click of it
+        # (same response_url, same search) posts nothing more.
+        self._shares = RecentDeliveries(clock=deps.clock)
 
     async def on_command(
         self, ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient
@@ -331,10 +342,17 @@ class NumbersHandler:
 
     async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
-        if not self._refuse_button(body):
-            self._inflight.spawn(self._share(body, action))
+        if self._refuse_button(body):
+            return
+        once = {"response_url": body.get("response_url"), "share": action.get("value")}
+        if not self._shares.first_delivery(once):
+            log.info("ignored a repeated Share of one search message")
+            return
+        self._inflight.spawn(self._share(body, action, once))
 
-    async def _share(self, body: dict[str, Any], action: dict[str, Any]) -> None:
+    async def _share(
+        self, body: dict[str, Any], action: dict[str, Any], once: dict[str, Any]
+    ) -> None:
         """Re-post a search publicly, attributed to the sharer, and update the ephemeral copy."""
         started = self._d.clock.now()
         start_trace()
@@ -347,6 +365,7 @@ class NumbersHandler:
             return
         message, outcome, _ = await self._answer(query, started, shared_by=user_id)
         if outcome != "ok":
+            self._shares.forget(once)  # nothing was posted: the button may be tried again
             await self._d.sender.send(response_url, {**message, "replace_original": False})
             return
         await self._d.sender.send(

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from bot.commands.number_change import parse_e164
 from bot.errors import CommandError
 from bot.number_change_text import active_lines, describe, number, offer_lines
-from bot.number_changes import ChangeAction, ChangeResult, RentPolicy
+from bot.number_changes import ChangeAction, ChangeResult, Prices, RentPolicy
 from bot.sinch.models import ActiveNumber, AvailableNumber, Money
 from bot.slack.blocks import Block, Message, _context, _mention, _message, _section, clip, escape
 
@@ -39,11 +39,20 @@ class ChangeRequest:
     id: str
     price: Money | None = None
     requester: str | None = None
+    # A rent's one-off setup price as shown (None on a release, and on buttons from before).
+    setup: Money | None = None
+
+    @property
+    def prices(self) -> Prices:
+        """What the requester (and then the approver) was shown: the rent goes ahead within it."""
+        return Prices(monthly=self.price, setup=self.setup)
 
     def to_value(self) -> str:
         data: dict[str, str] = {"a": self.action, "n": self.number, "id": self.id}
         if self.price is not None:
             data["p"], data["c"] = str(self.price.amount), self.price.currency_code
+        if self.setup is not None:
+            data["sp"], data["sc"] = str(self.setup.amount), self.setup.currency_code
         if self.requester is not None:
             data["u"] = self.requester
         return json.dumps(data, separators=(",", ":"), sort_keys=True)
@@ -57,9 +66,11 @@ class ChangeRequest:
             action = data["a"]
             if action not in ("rent", "release"):
                 raise expired
-            price = None
+            price = setup = None
             if "p" in data:
                 price = Money(currency_code=str(data["c"]), amount=Decimal(str(data["p"])))
+            if "sp" in data:
+                setup = Money(currency_code=str(data["sc"]), amount=Decimal(str(data["sp"])))
             requester = data.get("u")
             return cls(
                 action=action,
@@ -67,6 +78,7 @@ class ChangeRequest:
                 id=str(data["id"])[:64],
                 price=price,
                 requester=str(requester)[:32] if requester is not None else None,
+                setup=setup,
             )
         except (ValueError, KeyError, TypeError, InvalidOperation, CommandError):
             raise expired from None
@@ -74,6 +86,20 @@ class ChangeRequest:
 
 def new_request_id() -> str:
     return uuid.uuid4().hex
+
+
+def rent_request(
+    offer: AvailableNumber, *, id: str | None = None, requester: str | None = None
+) -> ChangeRequest:
+    """A rent of ``offer`` at the prices it shows now."""
+    return ChangeRequest(
+        "rent",
+        offer.phone_number,
+        id or new_request_id(),
+        offer.monthly_price,
+        requester=requester,
+        setup=offer.setup_price,
+    )
 
 
 def _button(
@@ -104,9 +130,9 @@ def _plain(text: str, limit: int) -> dict[str, str]:
 def rent_button(offer: AvailableNumber, policy: RentPolicy) -> Block | None:
     """The Rent accessory of one search result, with Slack's confirm dialog; None above the
     ceiling (the click would be refused anyway)."""
-    if not policy.within_ceiling(offer.monthly_price):
+    if not policy.allows_offer(offer):
         return None
-    request = ChangeRequest("rent", offer.phone_number, new_request_id(), offer.monthly_price)
+    request = rent_request(offer)
     ask = "Ask an approver to rent" if policy.needs_approval else "Rent"
     text = f"{ask} {number(offer.phone_number)}? " + ". ".join(offer_lines(offer))
     dialog = {
@@ -199,7 +225,7 @@ def render_decided(
         text = f":no_entry_sign: Denied by {who}: {requester}'s request to {verb} {n}."
     else:
         icon = ":white_check_mark:" if result.done else ":warning:"
-        outcome = escape(describe(result, ceiling=ceiling))
+        outcome = escape(describe(result, ceiling=ceiling, approved=True))
         text = f"{icon} Approved by {who}: {outcome} (requested by {requester})"
     if note:
         text += f" {escape(note)}"

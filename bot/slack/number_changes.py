@@ -34,7 +34,13 @@ from bot.commands.number_change import NumberCommand
 from bot.errors import CommandError, SinchError, StoreUnavailableError
 from bot.ledger_text import already_handled, expired, provenance_of
 from bot.number_change_text import active_lines, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges, Outcome, RentPolicy, dearer_than
+from bot.number_changes import (
+    ChangeResult,
+    NumberChanges,
+    Outcome,
+    Prices,
+    RentPolicy,
+)
 from bot.reconcile import reconcile
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
@@ -147,7 +153,7 @@ class NumberChangeFlow:
             self._record("request", request, requester=user_id, outcome="not_permitted")
             return finish("not_permitted")
         await ack()
-        self._spawn(self._confirm(request, response_url, finish))
+        self._spawn(self._confirm(request, user_id, response_url, finish))
 
     async def _show(
         self, request: NumberCommand, response_url: str, finish: Callable[[str], None]
@@ -167,9 +173,15 @@ class NumberChangeFlow:
         finish("ok" if active is not None else "not_held")
 
     async def _confirm(
-        self, command: NumberCommand, response_url: str, finish: Callable[[str], None]
+        self,
+        command: NumberCommand,
+        user_id: str,
+        response_url: str,
+        finish: Callable[[str], None],
     ) -> None:
-        """Read what the change would mean, then ask Confirm / Cancel (or say why not)."""
+        """Read what the change would mean, then ask Confirm / Cancel (or say why not).
+
+        The buttons name ``user_id`` as the requester: only they (or an approver) may cancel."""
         assert command.action != "show"
         changes = self._d.changes
         try:
@@ -181,21 +193,18 @@ class NumberChangeFlow:
                     await self._d.sender.send(response_url, message)
                     return finish(refusal.outcome)
                 assert offer is not None
-                request = cb.ChangeRequest(
-                    "rent", command.number, cb.new_request_id(), offer.monthly_price
-                )
+                request = cb.rent_request(offer, requester=user_id)
                 message = cb.render_confirm(
                     request, offer=offer, needs_approval=self.policy.needs_approval
                 )
             else:
                 active = await changes.show(command.number)
-                if active is None or active.expire_at is not None:
-                    outcome: Outcome = "not_held" if active is None else "already_releasing"
-                    result = ChangeResult("release", command.number, outcome, active=active)
+                if active is None:
+                    result = ChangeResult("release", command.number, "not_held")
                     await self._d.sender.send(response_url, cb.render_result(result))
-                    return finish(outcome)
+                    return finish("not_held")
                 request = cb.ChangeRequest(
-                    "release", command.number, cb.new_request_id(), active.money
+                    "release", command.number, cb.new_request_id(), active.money, user_id
                 )
                 message = cb.render_confirm(
                     request, active=active, needs_approval=self.policy.needs_approval
@@ -207,20 +216,15 @@ class NumberChangeFlow:
         finish("confirm_shown")
 
     async def _rent_refusal(
-        self, number: str, offer: AvailableNumber | None, *, seen: Money | None = None
+        self, number: str, offer: AvailableNumber | None, *, seen: Prices | None = None
     ) -> ChangeResult | None:
-        """Why a rent would not go ahead now (not for rent, over the ceiling, dearer than the
-        price the requester saw), else None."""
+        """Why a rent would not go ahead now (not for rent, a price unknown or over its ceiling,
+        dearer than the prices the requester saw), else None."""
         if offer is None:
             held = await self._d.changes.show(number)
             outcome: Outcome = "already_rented" if held is not None else "not_available"
             return ChangeResult("rent", number, outcome, active=held)
-        if not self.policy.within_ceiling(offer.monthly_price):
-            return ChangeResult("rent", number, "over_ceiling", price=offer.monthly_price)
-        price = offer.monthly_price
-        if seen is not None and price is not None and dearer_than(price, seen):
-            return ChangeResult("rent", number, "price_changed", price=price)
-        return None
+        return self.policy.price_refusal(offer, seen=seen)
 
     # --- Rent / Confirm / Cancel clicks ---------------------------------------------------
 
@@ -240,15 +244,32 @@ class NumberChangeFlow:
         except CommandError as err:
             await self._reply(body, blocks.render_command_error(err), replace=False)
             return
+        user_id = _user(body)
+        requester = request.requester or user_id
+        # The same gate as every click, then: only the person who asked, or an approver.
+        refusal = self._refusal(body)
+        if refusal is None and not self.policy.may_cancel(user_id, request.requester):
+            refusal = cb.render_notice(
+                ":no_entry: Only the person who asked (or an approver) can cancel this request."
+            )
+        canceller = None if user_id == requester else user_id
+        if refusal is not None:
+            self._record(
+                "request", request, requester=requester, approver=canceller, outcome="not_permitted"
+            )
+            await self._reply(body, refusal, replace=False)
+            return
         try:
-            taken = await self.ledger.cancel(_new(request, _user(body)), _user(body))
+            taken = await self.ledger.cancel(_new(request, requester), user_id)
         except StoreUnavailableError:
             await self._reply(body, _unavailable(), replace=False)
             return
         if taken is not None:
             await self._reply(body, _already(taken), replace=False)
             return
-        self._record("request", request, requester=_user(body), outcome="cancelled")
+        self._record(
+            "request", request, requester=requester, approver=canceller, outcome="cancelled"
+        )
         await self._reply(body, cb.render_notice("Cancelled: nothing was changed."), replace=True)
 
     async def _request(
@@ -339,7 +360,7 @@ class NumberChangeFlow:
 
     async def _execute(self, request: cb.ChangeRequest) -> ChangeResult:
         if request.action == "rent":
-            return await self._d.changes.rent(request.number, approved_price=request.price)
+            return await self._d.changes.rent(request.number, approved=request.prices)
         return await self._d.changes.release(request.number)
 
     async def _ask_approval(
@@ -355,7 +376,7 @@ class NumberChangeFlow:
         try:
             if request.action == "rent":
                 offer = await self._d.changes.quote(request.number)
-                refusal = await self._rent_refusal(request.number, offer, seen=request.price)
+                refusal = await self._rent_refusal(request.number, offer, seen=request.prices)
                 if refusal is not None:
                     self._record("request", request, requester=user_id, outcome=refusal.outcome)
                     ceiling = self.policy.max_monthly_price
@@ -363,7 +384,7 @@ class NumberChangeFlow:
                     await self._reply(body, message, replace=replace)
                     return None
                 assert offer is not None
-                price = offer.monthly_price
+                pending = cb.rent_request(offer, id=request.id, requester=user_id)
                 details = offer_lines(offer)
             else:
                 active = await self._d.changes.show(request.number)
@@ -372,14 +393,13 @@ class NumberChangeFlow:
                     self._record("request", request, requester=user_id, outcome="not_held")
                     await self._reply(body, cb.render_result(result), replace=replace)
                     return None
-                price = active.money
+                pending = cb.ChangeRequest(
+                    "release", request.number, request.id, active.money, requester=user_id
+                )
                 details = active_lines(active)[1:]
         except SinchError as err:
             await self._reply(body, blocks.render_sinch_error(err), replace=False)
             return None
-        pending = cb.ChangeRequest(
-            request.action, request.number, request.id, price, requester=user_id
-        )
         channel = self.policy.approval_channel
         assert channel is not None  # Settings.require("serve") checked it
         try:
@@ -395,7 +415,7 @@ class NumberChangeFlow:
             await self._reply(body, cb.render_notice(text), replace=False)
             return None
         self._record(
-            "request", pending, requester=user_id, outcome="awaiting_approval", price=price
+            "request", pending, requester=user_id, outcome="awaiting_approval", price=pending.price
         )
         await self._reply(body, cb.render_waiting(pending, channel), replace=replace)
         return "sent for approval"

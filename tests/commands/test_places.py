@@ -483,3 +483,64 @@ def test_letters_without_a_decomposition_are_spelled_as_typed_without_the_key(
     typed: str, key: str
 ) -> None:
     assert normalize_name(typed) == key
+
+
+# --- edges a mutation audit found unprotected ------------------------------------------------
+
+
+def test_a_leading_the_is_not_part_of_a_place_s_name() -> None:
+    match = places.find_place("hague", "NL")
+    assert match is not None
+    assert match.best.name == "The Hague"
+
+
+def test_namesakes_are_the_others_not_the_best_again() -> None:
+    match = places.find_place("springfield", "US")
+    assert match is not None
+    assert match.others
+    assert match.best not in match.others
+
+
+def test_a_two_letter_state_code_alone_is_not_a_place_named_without_a_country() -> None:
+    assert places.find_division("tx", "US") is not None
+    assert places.find_anywhere("tx") is None
+    # Spelled out, a state that no place is named after is found without a country.
+    found = places.find_anywhere("saskatchewan")
+    assert isinstance(found, places.DivisionMatch)
+    assert found.division.code == "SK"
+
+
+def test_names_of_three_letters_or_fewer_name_no_us_place_elsewhere() -> None:
+    assert places.index_for("1").places("ada")  # Ada, OK exists
+    assert places.names_place_elsewhere("ada") is None
+    assert places.names_place_elsewhere("ohio") is not None
+
+
+def test_a_state_is_named_by_its_area_level_name() -> None:
+    division = places.find_division("tx", "US")
+    assert division is not None
+    assert division.name == "Texas"
+
+
+def test_caribbean_area_codes_belong_to_their_nanp_member() -> None:
+    assert places._nanp_member("876") == "JM"
+    assert places._nanp_member("206") is None
+
+
+def test_near_names_the_locality_and_refuses_impossible_numbers() -> None:
+    nearby = places.near("+12065550123")
+    assert nearby is not None
+    assert nearby.label != "area code 206"
+    assert nearby.areas == ("206555", "206")
+    assert places.near("+1206") is None
+
+
+def test_near_needs_a_prefix_longer_than_the_calling_code(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(places, "geocoded_prefix", lambda digits: ("46", "Sweden"))
+    assert places.near("+46812345678") is None
+    monkeypatch.setattr(places, "geocoded_prefix", lambda digits: ("468", "Stockholm"))
+    nearby = places.near("+46812345678")
+    assert nearby is not None
+    assert nearby.areas == ("8",)

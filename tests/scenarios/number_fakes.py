@@ -66,6 +66,9 @@ class FakeNumbers:
     def set_price(self, number: str, amount: str) -> None:
         self.available[number]["monthlyPrice"] = {"currencyCode": "USD", "amount": amount}
 
+    def set_setup_price(self, number: str, amount: str) -> None:
+        self.available[number]["setupPrice"] = {"currencyCode": "USD", "amount": amount}
+
     def hold(self, number: str, **fields: Any) -> None:
         self.active[number] = {
             "phoneNumber": number,

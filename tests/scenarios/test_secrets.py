@@ -202,6 +202,7 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
         slack_signing_secret=SecretStr(SIGNING_SECRET),
         slack_app_token=SecretStr(APP_TOKEN),
         database_url=SecretStr(DATABASE_URL),
+        metrics_token=SecretStr("metrics-token-in-settings-9012"),
     )
     token = Token(
         value="access-token-in-repr-5678",
@@ -225,6 +226,7 @@ def test_settings_and_token_reprs_hide_every_secret() -> None:
             APP_TOKEN,
             DATABASE_URL,
             "db-password-in-settings-77",
+            "metrics-token-in-settings-9012",
         ]
     )
 

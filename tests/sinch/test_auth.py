@@ -1147,3 +1147,23 @@ async def test_live_tick_is_left_to_refresh_in_the_advisory_window(
     assert await provider.token() is first
     await settle()
     assert token_route.call_count == 1  # R > 300 s and the tick is alive: the tick's job
+
+
+@pytest.mark.parametrize("first", ["tick", "request"])
+async def test_the_tick_and_a_waiting_request_share_one_token_fetch(
+    provider: TokenProvider, issuer: Issuer, token_route: respx.Route, first: str
+) -> None:
+    issuer.hold = asyncio.Event()
+    starters = {"tick": provider.refresh_if_due, "request": provider.token}
+    second = "request" if first == "tick" else "tick"
+    leader = asyncio.create_task(starters[first]())
+    await issuer.entered.wait()  # the first one's POST is in flight
+    follower = asyncio.create_task(starters[second]())
+    await asyncio.sleep(0)
+    issuer.hold.set()
+    results = await asyncio.gather(leader, follower)
+    assert token_route.call_count == 1
+    token = next(r for r in results if r is not None)
+    assert token.value == issuer.issued[0]
+    assert (await provider.token()).value == issuer.issued[0]
+    assert token_route.call_count == 1

@@ -765,3 +765,43 @@ NOW = datetime(2024, 7, 8, 12, 0, 0, tzinfo=UTC)
 )
 def test_parse_retry_after(value, expected):
     assert parse_retry_after(value, now=NOW) == expected
+
+
+# --- pageSize refusals: halve on a 400 that names it, stop at 1 -----------------------------
+
+PAGE_SIZE_VIOLATION = [
+    {"type": "BadRequest", "fieldViolations": [{"field": "pageSize", "description": "too big"}]}
+]
+
+
+async def test_a_page_size_refused_even_at_1_stops_the_walk(client, router):
+    refused = envelope(400, "INVALID_ARGUMENT", "invalid", PAGE_SIZE_VIOLATION)
+    router["active"].respond(400, json=refused)
+
+    with pytest.raises(SinchBadRequestError):
+        _ = [page async for page in client.active_pages()]
+
+    sizes = [int(c.request.url.params["pageSize"]) for c in router["active"].calls]
+    assert sizes == [1000, 500, 250, 125, 62, 31, 15, 7, 3, 1]
+
+
+async def test_a_400_naming_page_size_only_in_its_message_halves_it(client, router):
+    router["active"].side_effect = [
+        httpx.Response(400, json=envelope(400, "INVALID_ARGUMENT", "pageSize must be at most 500")),
+        httpx.Response(200, json={"activeNumbers": [active("+1")], "nextPageToken": ""}),
+    ]
+
+    pages = [page async for page in client.active_pages()]
+
+    assert [n.phone_number for p in pages for n in p.active_numbers] == ["+1"]
+    assert [c.request.url.params["pageSize"] for c in router["active"].calls] == ["1000", "500"]
+    assert client.active_page_size == 500  # kept for later walks
+
+
+async def test_a_400_about_something_else_is_not_a_page_size_refusal(client, router):
+    router["active"].respond(400, json=envelope(400, "INVALID_ARGUMENT", "bad type"))
+
+    with pytest.raises(SinchBadRequestError):
+        _ = [page async for page in client.active_pages()]
+
+    assert router["active"].call_count == 1
