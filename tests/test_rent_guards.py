@@ -88,7 +88,7 @@ def test_the_refusal_names_the_ceiling_it_went_over() -> None:
     assert refusal is not None
     assert refusal.limit == Decimal("50")
     text = describe(refusal)
-    assert "setup price of USD 5000.00, above the limit of 50 (RENT_MAX_SETUP_PRICE)" in text
+    assert "setup price of USD 5000.00, above the limit of USD 50.00 (RENT_MAX_SETUP_PRICE)" in text
 
 
 # --- agreed prices: dearer, or in another currency, counts as changed -----------------------

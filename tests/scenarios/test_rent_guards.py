@@ -45,8 +45,9 @@ async def test_a_setup_price_that_soars_after_the_request_is_not_rented(
     sinch.set_setup_price(NUMBER, "5000.00")
     await decide(bot, posted, "numbers_change_approve", "U0APPR9", "a")
     final = (await bot.slack.wait_for_api_calls("chat.update", 2))[-1]
-    assert "setup price of USD 5000.00, above the limit of 50 (RENT_MAX_SETUP_PRICE)" in text_of(
-        final
+    assert (
+        "setup price of USD 5000.00, above the limit of USD 50.00 (RENT_MAX_SETUP_PRICE)"
+        in text_of(final)
     )
     assert not sinch.rent.called
 
@@ -83,7 +84,7 @@ async def test_the_setup_ceiling_hides_the_button_and_refuses_the_rent(
     bot = await make_bot(**ENABLED, rent_max_setup_price="1.49")
     assert "numbers_rent" not in text_of(await ask(bot, "US LOCAL"))
     refusal = text_of(await ask(bot, f"rent {NUMBER}"))
-    assert "above the limit of 1.49 (RENT_MAX_SETUP_PRICE)" in refusal
+    assert "above the limit of USD 1.49 (RENT_MAX_SETUP_PRICE)" in refusal
     assert not sinch.rent.called
 
 
