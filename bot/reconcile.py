@@ -29,7 +29,9 @@ async def read_back(changes: NumberChanges, entry: Entry) -> ChangeResult:
     if action == "rent":
         outcome = "rented" if held is not None else "not_rented"
     else:
-        outcome = "not_released" if held is not None and held.expire_at is None else "released"
+        # Released: gone, or set to end before it is charged again (expireAt alone is no proof).
+        released = held is None or held.ends_before_next_charge
+        outcome = "released" if released else "not_released"
     price = held.money if held is not None else entry.price
     return ChangeResult(action, entry.number, outcome, active=held, price=price)
 

@@ -32,8 +32,12 @@ class SinchReads:
         return self.held.get(number)
 
 
-def active(number: str, *, expire_at: datetime | None = None) -> ActiveNumber:
-    return ActiveNumber(phone_number=number, money=PRICE, expire_at=expire_at)
+def active(
+    number: str, *, expire_at: datetime | None = None, next_charge: datetime | None = None
+) -> ActiveNumber:
+    return ActiveNumber(
+        phone_number=number, money=PRICE, expire_at=expire_at, next_charge_date=next_charge
+    )
 
 
 async def seed(ledger: ChangeLedger, rid: str, action: str, number: str) -> None:
@@ -48,6 +52,7 @@ async def test_sweep_settles_stale_requests_from_sinch(database: Database) -> No
     await seed(ledger, "lost", "rent", "+12065550102")
     await seed(ledger, "gone", "release", "+12065550103")
     await seed(ledger, "kept", "release", "+12065550104")
+    await seed(ledger, "renews", "release", "+12065550106")
     wall.advance(STALE_AFTER.total_seconds() + 1)
     await seed(ledger, "fresh", "rent", "+12065550105")  # its instance may still be waiting
     sinch = SinchReads(
@@ -55,15 +60,23 @@ async def test_sweep_settles_stale_requests_from_sinch(database: Database) -> No
             "+12065550101": active("+12065550101"),
             "+12065550103": active("+12065550103", expire_at=RELEASING),
             "+12065550104": active("+12065550104"),
+            # expireAt alone is no release (SDK fixtures carry it on ordinary numbers): this
+            # one is charged again before it would end, so the release did not happen.
+            "+12065550106": active(
+                "+12065550106",
+                expire_at=RELEASING,
+                next_charge=RELEASING.replace(day=1),
+            ),
         }
     )
-    assert await sweep(ledger, cast(NumberChanges, sinch)) == 4
+    assert await sweep(ledger, cast(NumberChanges, sinch)) == 5
     outcomes = {e.id: (e.state, e.outcome) for e in await ledger.history()}
     assert outcomes == {
         "held": ("done", "rented"),
         "lost": ("done", "not_rented"),
         "gone": ("done", "released"),
         "kept": ("done", "not_released"),
+        "renews": ("done", "not_released"),
         "fresh": ("executing", None),
     }
     assert "+12065550105" not in sinch.reads
