@@ -48,6 +48,12 @@ _CLI_COMMANDS = (
     "`numbers-bot show +12065550100`: one number this project rents, in detail",
     "`numbers-bot rent +12065550100` · `numbers-bot release +12065550100`: change what the"
     " project rents (RENT_ENABLED=true; asks first, or --yes)",
+    "`numbers-bot history +12065550100` · `numbers-bot history --csv`: who asked for which rent or"
+    " release, who approved it, and how it ended (the bot's database)",
+    "`numbers-bot watches --json` · `numbers-bot unwatch 3`: every watch in the bot's database"
+    " · stop one",
+    "`numbers-bot serve --sandbox`: the Slack app on $PORT · `numbers-bot sandbox --port 0`:"
+    " a standalone Sinch sandbox",
     "`numbers-bot --help`: every command; `numbers-bot COMMAND --help`: its options",
 )
 

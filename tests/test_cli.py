@@ -277,6 +277,9 @@ def test_search_help_describes_the_cli_and_every_example_in_it_runs(
     text = capsys.readouterr().out
     assert "this message" not in text
     assert "`--summary` counts them" in text  # `active` lists; --summary summarises
+    # Every subcommand the CLI has is in its help (history and the watch commands came later).
+    for command in ("history", "watches", "unwatch", "serve", "sandbox", "show", "rent"):
+        assert f"`numbers-bot {command}" in text, command
     examples = re.findall(r"`(numbers-bot [^`]*)`", text)
     assert len(examples) > 15
     checked = 0
