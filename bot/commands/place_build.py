@@ -91,6 +91,9 @@ class Warmup:
                     [sys.executable, "-m", "bot.commands.place_build", *(self._codes or ())],
                     stdout=subprocess.PIPE,
                     stderr=subprocess.DEVNULL,
+                    # Out of the terminal's process group: Ctrl-C on `python -m bot` is the
+                    # bot's to handle (close() ends the child), not a "failed" warm-up.
+                    start_new_session=True,
                 )
             self.started.set()
             # One read into one buffer (communicate() keeps a list of chunks, then a copy).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from bot.commands import place_build, places
@@ -72,3 +74,19 @@ def test_a_failed_build_is_logged_and_searches_build_as_before(
 def test_the_bot_warms_up_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("PLACE_INDEX_WARMUP")
     assert Settings(_env_file=None).place_index_warmup
+
+
+def test_the_child_is_out_of_the_terminals_process_group() -> None:
+    # Ctrl-C on a terminal signals the whole foreground group: the child must not die of it
+    # (and be reported as a failed warm-up) while the bot shuts down in order.
+    places._indexes.pop("86", None)
+    warmup = place_build.Warmup(["86"])
+    warmup.start()
+    try:
+        assert warmup.started.wait(timeout=60)
+        child = warmup._child
+        assert child is not None
+        assert os.getpgid(child.pid) != os.getpgid(0)
+    finally:
+        warmup.close()
+        assert warmup.done.wait(timeout=60)
