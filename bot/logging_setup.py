@@ -13,12 +13,14 @@ from urllib.parse import urlsplit
 from bot.config import Settings
 
 # httpcore logs headers at DEBUG; httpx logs full URLs at INFO; APScheduler logs every run;
-# slack_sdk logs every response_url (a bearer capability) and request body at DEBUG.
+# slack_sdk logs every response_url (a bearer capability) and request body at DEBUG; Alembic
+# names each of its plugins at INFO whenever a migration runs (its "Running upgrade" stays).
 _QUIET = {
     "httpx": logging.WARNING,
     "httpcore": logging.WARNING,
     "apscheduler": logging.WARNING,
     "slack_sdk": logging.INFO,
+    "alembic.runtime.plugins": logging.WARNING,
 }
 REDACTED = "[redacted]"
 # Credentials recognisable by their shape, for those not known up front (access tokens are

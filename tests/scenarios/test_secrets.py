@@ -430,6 +430,7 @@ def test_configure_logging_redacts_and_quietens_chatty_libraries(
     assert logging.getLogger("httpcore").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("apscheduler").getEffectiveLevel() == logging.WARNING
     assert logging.getLogger("slack_sdk").getEffectiveLevel() == logging.INFO
+    assert logging.getLogger("alembic.runtime.plugins").getEffectiveLevel() == logging.WARNING
 
 
 def test_exception_text_is_one_json_field(caplog: pytest.LogCaptureFixture) -> None:
