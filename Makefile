@@ -18,7 +18,7 @@ INSTALL_PROJECT := PYTHONWARNINGS="ignore:Editable installation:UserWarning" \
 COMPILE := $(BIN)/uv pip compile --quiet pyproject.toml --universal --generate-hashes \
 	--custom-compile-command "make lock"
 
-.PHONY: demo test lockcheck lint typecheck pytest serve bench lock upgrade clean
+.PHONY: demo test lockcheck lint typecheck postgres pytest serve bench lock upgrade clean
 
 $(STAMP): requirements-dev.txt pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -43,7 +43,17 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+# The store tests start their own PostgreSQL server (tests/pg_server.py) from the system's
+# initdb/pg_ctl. A machine without them gets Debian's package when make runs as root with apt
+# (CI, a fresh PaaS-like box); anywhere else, one line says what to install.
+postgres:
+	@command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
+	{ [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  apt-get update -qq && apt-get install -y -qq postgresql >/dev/null; } || \
+	{ echo "make test needs PostgreSQL's initdb and pg_ctl (the tests start their own server):" \
+	  "apt-get install postgresql, brew install postgresql, or put them on PATH" >&2; exit 2; }
+
+pytest: $(STAMP) postgres
 	$(BIN)/pytest
 
 test: lockcheck lint typecheck pytest
