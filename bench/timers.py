@@ -28,16 +28,16 @@ import httpx
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 
-from bot.asgi import create_app
-from bot.audit import audit_command, start_trace
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
 from bot.commands.parser import parse_command
-from bot.config import Settings
-from bot.domain import SEARCH_FETCH_SIZE, SearchQuery
-from bot.logging_setup import configure_logging
-from bot.results import SearchResult
-from bot.runtime import build_runtime
+from bot.core.domain import SEARCH_FETCH_SIZE, SearchQuery
+from bot.ops.audit import audit_command, start_trace
+from bot.ops.config import Settings
+from bot.ops.logging_setup import configure_logging
 from bot.sandbox.queries import search_available
 from bot.sandbox.state import SandboxState
+from bot.search.results import SearchResult
 from bot.slack import blocks
 from bot.slack.delivery import encode_message
 

@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from bot.cli import main
-from bot.number_changes import NumberChanges
+from bot.changes.service import NumberChanges
+from bot.cli.app import main
 from bot.sinch.models import Money
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger, NewRequest

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.changes.service import NumberChanges, RentConfig, RentPolicy, SingleFlight
 from bot.commands.number_change import NumberCommand, parse_number_command
-from bot.config import Settings
-from bot.errors import CommandError, ConfigError, SinchNotFoundError
-from bot.number_changes import NumberChanges, RentConfig, RentPolicy, SingleFlight
+from bot.core.errors import CommandError, ConfigError, SinchNotFoundError
+from bot.ops.config import Settings
 from bot.sinch.client import SinchClient
 from bot.sinch.models import ActiveNumber, AvailableNumber, Money, RentRequest
 

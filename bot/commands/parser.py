@@ -22,7 +22,7 @@ from bot.commands.regions import (
     region_name,
     suggest_regions,
 )
-from bot.domain import (
+from bot.core.domain import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
@@ -37,8 +37,8 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError
-from bot.validation import validate_search_query
+from bot.core.errors import CommandError
+from bot.core.validation import validate_search_query
 
 COMMAND = "/numbers"
 

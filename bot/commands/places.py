@@ -1,6 +1,6 @@
 """Places people name ("seattle", "US texas", "near:+12065550123") resolved to area prefixes.
 
-The data is phonenumbers' geocoder (English names), read the way bot/phone.py reads it: one
+The data is phonenumbers' geocoder (English names), read the way bot/core/phone.py reads it: one
 chunk file at a time and only the chunks that hold a calling code's prefixes. The files are
 scanned as text with a regular expression instead of being executed. The bot builds every
 country's index at start-up in a child process (bot/commands/place_build.py); until then, or
@@ -35,7 +35,7 @@ from typing import Any
 import phonenumbers
 
 from bot.commands.regions import normalize_name, region_name
-from bot.phone import (
+from bot.core.phone import (
     geocoded_prefix,
     geodata_entries,
     geodata_names,

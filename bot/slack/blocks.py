@@ -12,7 +12,7 @@ from typing import Any
 from bot.commands.parser import COMMAND, USAGE, format_query
 from bot.commands.regions import region_name
 from bot.commands.vanity import spell
-from bot.domain import (
+from bot.core.domain import (
     MAX_LIMIT,
     ActiveQuery,
     Capability,
@@ -22,7 +22,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import (
+from bot.core.errors import (
     CommandError,
     SinchApiError,
     SinchAuthError,
@@ -36,9 +36,9 @@ from bot.errors import (
     SinchUnavailableError,
     TokenUnavailableError,
 )
-from bot.money import format_money
-from bot.phone import format_international, format_national, locality, national_prefix
-from bot.results import ActiveResult, RegionsResult, SearchResult
+from bot.core.money import format_money
+from bot.core.phone import format_international, format_national, locality, national_prefix
+from bot.search.results import ActiveResult, RegionsResult, SearchResult
 from bot.sinch.models import ActiveNumber, AvailableNumber, Money
 
 Message = dict[str, Any]
@@ -188,7 +188,7 @@ def _sections(lines: Iterable[str], budget: int) -> list[Block]:
 
 
 def _price(money: Money | None) -> str:
-    """By the currency's rules (bot/money.py): "USD 0.80", "JPY 100", "USD 0.0035"."""
+    """By the currency's rules (bot/core/money.py): "USD 0.80", "JPY 100", "USD 0.0035"."""
     if money is None:
         return "price unknown"
     code = _user(money.currency_code, 12)

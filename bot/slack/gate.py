@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ratelimit import UserRateLimiter
+from bot.ops.ratelimit import UserRateLimiter
 from bot.slack import blocks
 from bot.slack.access import AccessPolicy
 

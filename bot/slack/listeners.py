@@ -20,16 +20,16 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.active_summary import ActiveSummary
-from bot.audit import CommandTrace, audit_command, start_trace
-from bot.clock import Clock
+from bot.active.summary import ActiveSummary
 from bot.commands.number_change import parse_number_command
 from bot.commands.parser import COMMAND, parse_command
 from bot.commands.watch import parse_watch_command
-from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
-from bot.errors import CommandError, SinchError, SinchTimeoutError
-from bot.results import ActiveResult, RegionsResult, Result, SearchResult
-from bot.service import NumbersService
+from bot.core.clock import Clock
+from bot.core.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
+from bot.core.errors import CommandError, SinchError, SinchTimeoutError
+from bot.ops.audit import CommandTrace, audit_command, start_trace
+from bot.search.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.search.service import NumbersService
 from bot.slack import blocks, summary_blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate

@@ -10,7 +10,7 @@ What is guaranteed, and where:
 - **A database outage** refuses rent, release and decisions before any Sinch call ("nothing
   was changed"); searches and ``show`` do not need the database.
 - **A crash** between the claim and Sinch's answer leaves the row ``executing``; the next click
-  on it, or the start-up sweep, reads the number back from Sinch (``bot.reconcile``).
+  on it, or the start-up sweep, reads the number back from Sinch (``bot.changes.reconcile``).
 - **In one process**, different requests for the same number share one Sinch operation
   through ``NumberChanges``' per-number single-flight: the cheap layer under the ledger.
 """
@@ -28,20 +28,20 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.audit import audit_number_change, start_trace
-from bot.clock import Clock
-from bot.commands.number_change import NumberCommand
-from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.ledger_text import already_handled, expired, provenance_of
-from bot.number_change_text import active_lines, offer_lines
-from bot.number_changes import (
+from bot.changes.ledger_text import already_handled, expired, provenance_of
+from bot.changes.reconcile import reconcile
+from bot.changes.service import (
     ChangeResult,
     NumberChanges,
     Outcome,
     Prices,
     RentPolicy,
 )
-from bot.reconcile import reconcile
+from bot.changes.text import active_lines, offer_lines
+from bot.commands.number_change import NumberCommand
+from bot.core.clock import Clock
+from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.ops.audit import audit_number_change, start_trace
 from bot.sinch.models import AvailableNumber, Money
 from bot.slack import blocks
 from bot.slack import number_change_blocks as cb

@@ -23,14 +23,14 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock
 from bot.commands.parser import COMMAND, format_query, parse_command
 from bot.commands.regions import complete_region, lookup_region, region_name
-from bot.domain import MAX_LIMIT, NumberType, SearchQuery
-from bot.errors import CommandError, SinchError
-from bot.results import Result, SearchResult
-from bot.search_cache import SearchCache
-from bot.service import NumbersService
+from bot.core.clock import Clock
+from bot.core.domain import MAX_LIMIT, NumberType, SearchQuery
+from bot.core.errors import CommandError, SinchError
+from bot.search.cache import SearchCache
+from bot.search.results import Result, SearchResult
+from bot.search.service import NumbersService
 from bot.slack import blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate

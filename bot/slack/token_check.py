@@ -33,7 +33,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.slack import blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.listeners import InflightCommands

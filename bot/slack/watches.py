@@ -17,17 +17,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock
 from bot.commands.watch import ListWatches, StopWatch, WatchCommand, WatchSearch
-from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.results import SearchResult
-from bot.service import NumbersService
+from bot.core.clock import Clock
+from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.search.results import SearchResult
+from bot.search.service import NumbersService
 from bot.sinch.models import AvailableNumber
 from bot.slack import blocks
+from bot.slack import watch_blocks as wb
 from bot.slack.access import AccessPolicy
 from bot.slack.blocks import Block
 from bot.slack.delivery import ResponseSender
-from bot.watch import blocks as wb
 from bot.watch.model import Dm, DmKind, Watch, WatchLimitReached, WatchStore
 from bot.watch.policy import DAY
 from bot.watch.tick import DmRefused

@@ -11,7 +11,7 @@ from bot.commands.parser import (
     parse_command,
     usage_for,
 )
-from bot.domain import (
+from bot.core.domain import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
@@ -25,8 +25,8 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError
-from bot.validation import validate_search_query
+from bot.core.errors import CommandError
+from bot.core.validation import validate_search_query
 
 SMS, VOICE = Capability.SMS, Capability.VOICE
 START, CONTAINS, END = SearchPattern.START, SearchPattern.CONTAINS, SearchPattern.END

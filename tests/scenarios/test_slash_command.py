@@ -11,7 +11,7 @@ import httpx
 import pytest
 import respx
 
-from bot.asgi import create_app
+from bot.app.asgi import create_app
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
 from bot.slack import blocks
 from tests.blockkit import assert_valid_message

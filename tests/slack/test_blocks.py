@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.commands.parser import USAGE, parse_command
-from bot.domain import (
+from bot.core.domain import (
     MAX_LIMIT,
     SEARCH_FETCH_SIZE,
     ActiveQuery,
@@ -22,7 +22,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import (
+from bot.core.errors import (
     CommandError,
     FieldViolation,
     SinchApiError,
@@ -36,7 +36,7 @@ from bot.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
-from bot.results import ActiveResult, RegionsResult, SearchResult
+from bot.search.results import ActiveResult, RegionsResult, SearchResult
 from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion, Money
 from bot.slack.blocks import (
     NEXT_PAGE_ACTION,

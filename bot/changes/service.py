@@ -22,8 +22,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
-from bot.config import Settings
-from bot.errors import (
+from bot.core.errors import (
     SinchApiError,
     SinchConnectionError,
     SinchError,
@@ -32,6 +31,7 @@ from bot.errors import (
     SinchUnavailableError,
     TokenUnavailableError,
 )
+from bot.ops.config import Settings
 from bot.sinch.client import UNEXPECTED_RESPONSE_STATUS, SinchClient
 from bot.sinch.models import (
     ActiveNumber,

@@ -2,7 +2,7 @@
 
 Runs beside the app, never before it: a slow or absent database must not keep PORT from
 binding, and searches never need it. Every ``SWEEP_INTERVAL`` it settles requests left
-``executing`` by a dead instance (``bot.reconcile``), so none stays "in progress" until the
+``executing`` by a dead instance (``bot.changes.reconcile``), so none stays "in progress" until the
 next click or restart; every instance sweeps, and the ledger's compare-and-set settles each
 request once.
 """
@@ -13,9 +13,9 @@ import asyncio
 import contextlib
 import logging
 
-from bot.errors import StoreUnavailableError
-from bot.number_changes import NumberChanges
-from bot.reconcile import sweep
+from bot.changes.reconcile import sweep
+from bot.changes.service import NumberChanges
+from bot.core.errors import StoreUnavailableError
 from bot.store.engine import Database
 from bot.store.ledger import STALE_AFTER, ChangeLedger
 from bot.store.migrate import Schema

@@ -12,12 +12,17 @@ import socket
 import uvicorn
 from starlette.types import ASGIApp
 
-from bot.asgi import DRAIN_SECONDS, create_app
-from bot.config import Settings
-from bot.errors import ConfigError
-from bot.http_edge import MAX_CONNECTIONS, REQUEST_TIMEOUT, edge_protocol, throttle_accept_errors
+from bot.app.asgi import DRAIN_SECONDS, create_app
+from bot.app.http_edge import (
+    MAX_CONNECTIONS,
+    REQUEST_TIMEOUT,
+    edge_protocol,
+    throttle_accept_errors,
+)
+from bot.app.sandbox_mode import sandbox_settings
+from bot.core.errors import ConfigError
+from bot.ops.config import Settings
 from bot.sandbox import SandboxServer
-from bot.sandbox_mode import sandbox_settings
 
 _log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from bot.number_changes import ChangeResult
-from bot.phone import format_international
+from bot.changes.service import ChangeResult
+from bot.core.phone import format_international
 from bot.sinch.models import (
     ActiveNumber,
     AvailableNumber,

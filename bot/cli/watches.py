@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO, TypeVar
 
-from bot.config import Settings, load_settings
-from bot.errors import StoreUnavailableError
-from bot.logging_setup import configure_logging, secret_values
+from bot.core.errors import StoreUnavailableError
+from bot.ops.config import Settings, load_settings
+from bot.ops.logging_setup import configure_logging, secret_values
 from bot.store.engine import Database
 from bot.store.migrate import Schema
 from bot.store.url import database_target

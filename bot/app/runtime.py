@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 import httpx
 from pydantic import SecretStr
 
-from bot.audit import count_sinch_call
-from bot.clock import Clock, MonotonicClock
-from bot.config import Settings
-from bot.metrics import Metrics
-from bot.number_changes import NumberChanges, RentConfig, RentPolicy
-from bot.search_cache import SearchCache
-from bot.service import ActiveSummaryCache, NumbersService
+from bot.changes.service import NumberChanges, RentConfig, RentPolicy
+from bot.core.clock import Clock, MonotonicClock
+from bot.ops.audit import count_sinch_call
+from bot.ops.config import Settings
+from bot.ops.metrics import Metrics
+from bot.search.cache import SearchCache
+from bot.search.service import ActiveSummaryCache, NumbersService
 from bot.sinch.aiohttp_transport import AiohttpTransport
 from bot.sinch.auth import SinchAuth, TokenProvider
 from bot.sinch.client import SinchClient

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from bot.commands.parser import COMMAND
-from bot.results import SearchResult
+from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
 from bot.slack.blocks import (
     MAX_BLOCKS,

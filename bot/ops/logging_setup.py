@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.config import Settings
+from bot.ops.config import Settings
 
 # httpcore logs headers at DEBUG; httpx logs full URLs at INFO; APScheduler logs every run;
 # slack_sdk logs every response_url (a bearer capability) and request body at DEBUG; Alembic

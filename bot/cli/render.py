@@ -6,13 +6,13 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from bot.active_summary import ActiveSummary, Costs
+from bot.active.summary import ActiveSummary, Costs
 from bot.commands.regions import region_name
 from bot.commands.vanity import spell
-from bot.domain import SearchQuery
-from bot.money import format_amount, format_total
-from bot.phone import format_international, format_national, locality
-from bot.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.core.domain import SearchQuery
+from bot.core.money import format_amount, format_total
+from bot.core.phone import format_international, format_national, locality
+from bot.search.results import ActiveResult, RegionsResult, Result, SearchResult
 from bot.sinch.models import AvailableNumber, Money
 
 # Renting works in a sandbox (`rent --sandbox`, Rent buttons), on its fictional numbers only.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 
 WINDOW = 60.0
 # Forget idle users so a large workspace cannot grow the table without bound.

@@ -12,13 +12,13 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final, TextIO
 
-from bot import active_csv
+from bot.active import csv_export as active_csv
+from bot.app.runtime import build_store
+from bot.changes.ledger_text import at
+from bot.changes.text import money, number
 from bot.commands.number_change import parse_e164
-from bot.config import Settings
-from bot.errors import StoreUnavailableError
-from bot.ledger_text import at
-from bot.number_change_text import money, number
-from bot.runtime import build_store
+from bot.core.errors import StoreUnavailableError
+from bot.ops.config import Settings
 from bot.store.ledger import Entry
 
 COMMAND = "history"

@@ -17,19 +17,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TextIO
 
-from bot import active_csv, cli_history, cli_numbers, cli_watches
-from bot.cli_progress import WalkProgress
-from bot.cli_render import SANDBOX_BANNER as SANDBOX_NOTE
-from bot.cli_render import render_json, render_text
+from bot.active import csv_export as active_csv
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.sandbox_mode import answers_from_sandbox
+from bot.cli import history as cli_history
+from bot.cli import numbers as cli_numbers
+from bot.cli import watches as cli_watches
+from bot.cli.progress import WalkProgress
+from bot.cli.render import SANDBOX_BANNER as SANDBOX_NOTE
+from bot.cli.render import render_json, render_text
 from bot.commands.parser import SEARCH_HELP_LINES, parse_command
-from bot.config import Settings, load_settings
-from bot.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
-from bot.errors import CommandError, ConfigError, SinchError, StoreUnavailableError
-from bot.logging_setup import configure_logging, secret_values
-from bot.results import Result
-from bot.runtime import Runtime, build_runtime
+from bot.core.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
+from bot.core.errors import CommandError, ConfigError, SinchError, StoreUnavailableError
+from bot.ops.config import Settings, load_settings
+from bot.ops.logging_setup import configure_logging, secret_values
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxConfig
-from bot.sandbox_mode import answers_from_sandbox
+from bot.search.results import Result
 
 if TYPE_CHECKING:
     from bot.sandbox import SandboxServer
@@ -276,8 +279,8 @@ async def _runtime(stack: contextlib.AsyncExitStack, settings: Settings) -> Runt
     """The runtime for one CLI lookup, against the in-process sandbox with --sandbox."""
     if settings.sinch_sandbox:
         # Imported only when used: uvicorn and Starlette cost an export's start-up time.
+        from bot.app.sandbox_mode import sandbox_settings
         from bot.sandbox import SandboxServer
-        from bot.sandbox_mode import sandbox_settings
 
         server = await stack.enter_async_context(SandboxServer())
         settings = sandbox_settings(settings, server)
@@ -407,7 +410,7 @@ def _new_stock_line(offer: Offer | None) -> None:
 
 
 def _run_serve(settings: Settings) -> int:
-    from bot.server import serve  # uvicorn and Bolt are only needed here
+    from bot.app.server import serve  # uvicorn and Bolt are only needed here
 
     settings.require("serve")
     configure_logging(settings.log_level, secrets=secret_values(settings))

@@ -19,16 +19,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TextIO
 
-from bot.cli_render import SANDBOX_BANNER
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.sandbox_mode import answers_from_sandbox, sandbox_settings
+from bot.changes.ledger_text import at, provenance_of
+from bot.changes.service import ChangeResult, NumberChanges, Prices
+from bot.changes.text import active_lines, describe, number, offer_lines
+from bot.cli.render import SANDBOX_BANNER
 from bot.commands.number_change import parse_e164
-from bot.config import Settings
-from bot.errors import CommandError, ConfigError, StoreUnavailableError
-from bot.ledger_text import at, provenance_of
-from bot.number_change_text import active_lines, describe, number, offer_lines
-from bot.number_changes import ChangeResult, NumberChanges, Prices
-from bot.runtime import Runtime, build_runtime
+from bot.core.errors import CommandError, ConfigError, StoreUnavailableError
+from bot.ops.config import Settings
 from bot.sandbox import SandboxServer
-from bot.sandbox_mode import answers_from_sandbox, sandbox_settings
 from bot.store.ledger import NewRequest
 
 COMMANDS = ("show", "rent", "release")

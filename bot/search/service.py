@@ -7,9 +7,9 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Final
 
-from bot.active_summary import ActiveSummary, SummaryBuilder
-from bot.clock import Clock, MonotonicClock
-from bot.domain import (
+from bot.active.summary import ActiveSummary, SummaryBuilder
+from bot.core.clock import Clock, MonotonicClock
+from bot.core.domain import (
     ACTIVE_PAGE_SIZE,
     SEARCH_FETCH_SIZE,
     ActiveQuery,
@@ -20,19 +20,19 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import SinchError
-from bot.fanout import MAX_IN_FLIGHT, Merged, PartialSearch, fan_out
-from bot.refine import refine
-from bot.results import ActiveResult, RegionsResult, Result, SearchResult
-from bot.search_cache import SearchCache
-from bot.sinch.client import SinchClient
-from bot.sinch.models import ActiveNumber, ActiveNumbersPage, AvailableNumber
-from bot.validation import (
+from bot.core.errors import SinchError
+from bot.core.validation import (
     validate_active_query,
     validate_search_query,
     wire_area,
     wire_pattern,
 )
+from bot.search.cache import SearchCache
+from bot.search.fanout import MAX_IN_FLIGHT, Merged, PartialSearch, fan_out
+from bot.search.refine import refine
+from bot.search.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.sinch.client import SinchClient
+from bot.sinch.models import ActiveNumber, ActiveNumbersPage, AvailableNumber
 
 # How long a Slack summary may walk pages before answering with what it has counted: the
 # command's budget is 13 s (listeners.ANSWER_BUDGET), and a page in flight is cut off here too.

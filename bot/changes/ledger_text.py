@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.errors import StoreUnavailableError
-from bot.number_change_text import money, number
+from bot.changes.text import money, number
+from bot.core.errors import StoreUnavailableError
 from bot.store.ledger import ChangeLedger, Entry
 
 Mention = Callable[[str], str]

@@ -16,16 +16,17 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.clock import Clock, WallClock
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.sandbox_mode import answers_from_sandbox
+from bot.app.store_upkeep import StoreUpkeep
 from bot.commands import place_build
-from bot.config import Settings
-from bot.domain import SearchQuery
-from bot.ratelimit import UserRateLimiter
-from bot.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
-from bot.results import SearchResult
-from bot.runtime import Runtime, build_runtime
-from bot.sandbox_mode import answers_from_sandbox
-from bot.scheduler import add_watch_job, build_scheduler, stop_scheduler
+from bot.core.clock import Clock, WallClock
+from bot.core.domain import SearchQuery
+from bot.ops.config import Settings
+from bot.ops.ratelimit import UserRateLimiter
+from bot.ops.readiness import ReadinessCheck, not_ready_reasons, sinch_token_check
+from bot.ops.scheduler import add_watch_job, build_scheduler, stop_scheduler
+from bot.search.results import SearchResult
 from bot.slack.access import AccessPolicy
 from bot.slack.app import Authorize, build_bolt_app, build_web_client
 from bot.slack.delivery import ResponseSender
@@ -37,7 +38,6 @@ from bot.slack.number_changes import ChangeDeps, NumberChangeFlow
 from bot.slack.socket_mode import SocketModeRunner
 from bot.slack.token_check import SlackTokenCheck
 from bot.slack.watches import SlackDmNotifier, WatchDeps, WatchFlow, owner_check
-from bot.store_upkeep import StoreUpkeep
 from bot.watch.policy import tick_seconds
 from bot.watch.store import SqlWatchStore
 from bot.watch.tick import WatchRunner

@@ -6,7 +6,7 @@ import re
 
 import phonenumbers
 
-from bot.domain import (
+from bot.core.domain import (
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
     MAX_PLACE_AREAS,
@@ -16,7 +16,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError
+from bot.core.errors import CommandError
 
 SEARCH_USAGE = "`/numbers US LOCAL [sms] [voice] [206 | contains:555 | ends:00] [limit:N]`"
 _ASCII_DIGITS = re.compile(r"[0-9]+")

@@ -7,7 +7,7 @@ from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import Generic, TypeVar
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 
 V = TypeVar("V")
 

@@ -18,7 +18,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.domain import ActiveQuery, Capability
+from bot.core.domain import ActiveQuery, Capability
 from bot.sinch.models import ActiveNumber
 
 # Currency code -> amount, in a stable order (by code) for rendering and tests.

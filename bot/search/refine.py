@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import SearchPattern, SearchQuery
+from bot.core.domain import SearchPattern, SearchQuery
+from bot.core.validation import calling_code
 from bot.sinch.models import AvailableNumber
-from bot.validation import calling_code
 
 
 @dataclass(frozen=True)

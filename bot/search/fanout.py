@@ -13,7 +13,7 @@ import itertools
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from bot.errors import SinchError, SinchTimeoutError
+from bot.core.errors import SinchError, SinchTimeoutError
 from bot.sinch.models import AvailableNumber
 
 MAX_IN_FLIGHT = 4

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.active_summary import ActiveSummary
-from bot.domain import ActiveQuery, RegionsQuery, SearchQuery
+from bot.active.summary import ActiveSummary
+from bot.core.domain import ActiveQuery, RegionsQuery, SearchQuery
 from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
 
 

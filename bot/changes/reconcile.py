@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 
-from bot.errors import SinchError, StoreUnavailableError
-from bot.number_changes import ChangeAction, ChangeResult, NumberChanges, Outcome
+from bot.changes.service import ChangeAction, ChangeResult, NumberChanges, Outcome
+from bot.core.errors import SinchError, StoreUnavailableError
 from bot.store.ledger import ChangeLedger, Entry
 
 log = logging.getLogger(__name__)

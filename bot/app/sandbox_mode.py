@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import SecretStr
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID
 
 if TYPE_CHECKING:
