@@ -9,7 +9,7 @@ import pytest
 
 from bot.changes.service import NumberChanges
 from bot.cli.app import main
-from bot.sinch.models import Money
+from bot.core.money import Money
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger, NewRequest
 from bot.store.migrate import Schema

@@ -7,8 +7,9 @@ from decimal import Decimal
 from bot.active.summary import SummaryBuilder
 from bot.cli.render import render_text
 from bot.core.domain import ActiveQuery
+from bot.core.money import Money
 from bot.search.results import ActiveResult
-from bot.sinch.models import ActiveNumber, Money
+from bot.sinch.models import ActiveNumber
 
 
 def rented(phone: str, name: str | None = None, region: str = "US") -> ActiveNumber:

@@ -8,9 +8,9 @@ import pytest
 
 from bot.cli.render import render_text
 from bot.core.domain import SearchQuery
-from bot.core.money import format_amount, format_money, format_total
+from bot.core.money import Money, format_amount, format_money, format_total
 from bot.search.results import SearchResult
-from bot.sinch.models import AvailableNumber, Money
+from bot.sinch.models import AvailableNumber
 from bot.slack.blocks import render_search
 
 

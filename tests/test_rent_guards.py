@@ -21,8 +21,9 @@ from bot.app.runtime import Runtime
 from bot.changes.service import ChangeResult, NumberChanges, Prices, RentPolicy
 from bot.changes.text import describe
 from bot.cli import numbers as cli_numbers
+from bot.core.money import Money
 from bot.sinch.client import SinchClient
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money, RentRequest
+from bot.sinch.models import ActiveNumber, AvailableNumber, RentRequest
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger
 from bot.store.migrate import Schema

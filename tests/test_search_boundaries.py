@@ -14,10 +14,11 @@ import pytest
 from bot.commands.parser import parse_command
 from bot.commands.vanity import spell
 from bot.core.domain import NumberPattern, PlaceFilter, SearchPattern, SearchQuery
+from bot.core.money import Money
 from bot.search.cache import SearchCache
 from bot.search.refine import refine
 from bot.search.results import SearchResult
-from bot.sinch.models import AvailableNumber, Money
+from bot.sinch.models import AvailableNumber
 from bot.slack.blocks import show_more_value
 from tests.fakes import FakeClock
 

@@ -31,12 +31,12 @@ from bot.core.errors import (
     SinchUnavailableError,
     TokenUnavailableError,
 )
+from bot.core.money import Money
 from bot.ops.config import Settings
 from bot.sinch.client import UNEXPECTED_RESPONSE_STATUS, SinchClient
 from bot.sinch.models import (
     ActiveNumber,
     AvailableNumber,
-    Money,
     RentRequest,
     SmsConfiguration,
     VoiceConfiguration,

@@ -8,11 +8,11 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from bot.changes.service import ChangeResult
+from bot.core.money import Money
 from bot.core.phone import format_international
 from bot.sinch.models import (
     ActiveNumber,
     AvailableNumber,
-    Money,
     ScheduledVoiceProvisioning,
     VoiceConfiguration,
 )

@@ -10,10 +10,10 @@ from bot.active.summary import ActiveSummary, Costs
 from bot.commands.regions import region_name
 from bot.commands.vanity import spell
 from bot.core.domain import SearchQuery
-from bot.core.money import format_amount, format_total
+from bot.core.money import Money, format_amount, format_total
 from bot.core.phone import format_international, format_national, locality
 from bot.search.results import ActiveResult, RegionsResult, Result, SearchResult
-from bot.sinch.models import AvailableNumber, Money
+from bot.sinch.models import AvailableNumber
 
 # Renting works in a sandbox (`rent --sandbox`, Rent buttons), on its fictional numbers only.
 SANDBOX_BANNER = (

@@ -11,8 +11,22 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
 from babel.numbers import get_currency_precision
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
-from bot.sinch.models import Money
+# The bot's JSON writes prices as Sinch does (camelCase keys), so the one Money model carries
+# those aliases; the Sinch wire models import it from here.
+_CONFIG = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True)
+
+
+class Money(BaseModel):
+    """An amount in a currency, exact: what a number costs to set up or per month."""
+
+    model_config = _CONFIG
+
+    # Sinch sends amounts as strings ("0.80", "0.8"); Decimal keeps them exact.
+    currency_code: str
+    amount: Decimal
 
 
 def format_amount(amount: Decimal, currency: str) -> str:

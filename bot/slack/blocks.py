@@ -36,10 +36,10 @@ from bot.core.errors import (
     SinchUnavailableError,
     TokenUnavailableError,
 )
-from bot.core.money import format_money
+from bot.core.money import Money, format_money
 from bot.core.phone import format_international, format_national, locality, national_prefix
 from bot.search.results import ActiveResult, RegionsResult, SearchResult
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+from bot.sinch.models import ActiveNumber, AvailableNumber
 
 Message = dict[str, Any]
 Block = dict[str, Any]

@@ -16,7 +16,8 @@ from bot.changes.service import ChangeAction, ChangeResult, Prices, RentPolicy
 from bot.changes.text import active_lines, describe, number, offer_lines
 from bot.commands.number_change import parse_e164
 from bot.core.errors import CommandError
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+from bot.core.money import Money
+from bot.sinch.models import ActiveNumber, AvailableNumber
 from bot.slack.blocks import Block, Message, _context, _mention, _message, _section, clip, escape
 
 RENT_ACTION = "numbers_rent"  # the Rent button on a search result (a confirm dialog first)

@@ -41,8 +41,9 @@ from bot.changes.text import active_lines, offer_lines
 from bot.commands.number_change import NumberCommand
 from bot.core.clock import Clock
 from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.core.money import Money
 from bot.ops.audit import audit_number_change, start_trace
-from bot.sinch.models import AvailableNumber, Money
+from bot.sinch.models import AvailableNumber
 from bot.slack import blocks
 from bot.slack import number_change_blocks as cb
 from bot.slack.delivery import ResponseSender

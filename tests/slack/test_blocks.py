@@ -36,8 +36,9 @@ from bot.core.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
+from bot.core.money import Money
 from bot.search.results import ActiveResult, RegionsResult, SearchResult
-from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion, Money
+from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
 from bot.slack.blocks import (
     NEXT_PAGE_ACTION,
     SHARE_ACTION,

@@ -5,8 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 
 from bot.core.domain import SearchQuery
+from bot.core.money import Money
 from bot.search.results import SearchResult
-from bot.sinch.models import AvailableNumber, Money
+from bot.sinch.models import AvailableNumber
 from bot.slack import watch_blocks as wb
 from bot.slack.blocks import SHARE_ACTION
 from bot.watch.model import Watch, WatchStatus
