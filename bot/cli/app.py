@@ -26,7 +26,8 @@ from bot.cli import watches as cli_watches
 from bot.cli.progress import WalkProgress
 from bot.cli.render import SANDBOX_BANNER as SANDBOX_NOTE
 from bot.cli.render import render_json, render_text
-from bot.commands.parser import SEARCH_HELP_LINES, parse_command
+from bot.commands.parser import parse_command
+from bot.commands.usage import SEARCH_HELP_LINES
 from bot.core.domain import ActiveQuery, HelpQuery, Query, RegionsQuery, SearchQuery
 from bot.core.errors import CommandError, ConfigError, SinchError, StoreUnavailableError
 from bot.ops.config import Settings, load_settings

@@ -10,7 +10,8 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass
 
-from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.parser import format_query, parse_command
+from bot.commands.usage import COMMAND
 from bot.core.domain import DEFAULT_LIMIT, SearchQuery
 from bot.core.errors import CommandError
 

@@ -9,8 +9,9 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from bot.commands.parser import COMMAND, USAGE, format_query
+from bot.commands.parser import format_query
 from bot.commands.regions import region_name
+from bot.commands.usage import COMMAND, USAGE
 from bot.commands.vanity import spell
 from bot.core.domain import (
     MAX_LIMIT,

@@ -22,7 +22,8 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.active.summary import ActiveSummary
 from bot.commands.number_change import parse_number_command
-from bot.commands.parser import COMMAND, parse_command
+from bot.commands.parser import parse_command
+from bot.commands.usage import COMMAND
 from bot.commands.watch import parse_watch_command
 from bot.core.clock import Clock
 from bot.core.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery

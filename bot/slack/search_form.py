@@ -23,8 +23,9 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.parser import format_query, parse_command
 from bot.commands.regions import complete_region, lookup_region, region_name
+from bot.commands.usage import COMMAND
 from bot.core.clock import Clock
 from bot.core.domain import MAX_LIMIT, NumberType, SearchQuery
 from bot.core.errors import CommandError, SinchError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
-from bot.commands.parser import COMMAND
+from bot.commands.usage import COMMAND
 from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
 from bot.slack.blocks import (

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands.parser import (
-    MAX_TEXT_LENGTH,
-    USAGE,
-    format_query,
-    parse_command,
-    usage_for,
-)
+from bot.commands.parser import format_query, parse_command
+from bot.commands.tokens import MAX_TEXT_LENGTH
+from bot.commands.usage import USAGE, usage_for
 from bot.core.domain import (
     DEFAULT_LIMIT,
     MAX_LIMIT,

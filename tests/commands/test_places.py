@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.commands import places
-from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.parser import format_query, parse_command
 from bot.commands.regions import normalize_name
+from bot.commands.usage import COMMAND
 from bot.commands.vanity import keypad_digits, spell
 from bot.commands.where import COMMAND as WHERE_COMMAND
 from bot.core.domain import SearchPattern, SearchQuery

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot.commands.parser import USAGE, parse_command
+from bot.commands.parser import parse_command
+from bot.commands.usage import USAGE
 from bot.core.domain import (
     MAX_LIMIT,
     SEARCH_FETCH_SIZE,
