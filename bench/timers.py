@@ -38,7 +38,7 @@ from bot.ops.logging_setup import configure_logging
 from bot.sandbox.queries import search_available
 from bot.sandbox.state import SandboxState
 from bot.search.results import SearchResult
-from bot.slack import blocks
+from bot.slack import search_blocks
 from bot.slack.delivery import encode_message
 
 _SECRET = "bench-timers-signing-secret"
@@ -180,7 +180,7 @@ async def _lookup_path(timers: Timers, commands: int, text: str) -> None:
         result = await runtime.service.run(query)
         timers.add("service, Sinch client (httpx), pydantic", time.process_time() - started)
         assert isinstance(result, SearchResult)
-        message = timed("Block Kit render", blocks.render_search, result)
+        message = timed("Block Kit render", search_blocks.render_search, result)
         timed("JSON encode", encode_message, message)
         timed("audit line and metrics", _audit, runtime.metrics.observe_command, text)
     await runtime.aclose()

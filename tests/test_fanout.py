@@ -17,7 +17,7 @@ from bot.search.fanout import MAX_IN_FLIGHT, fan_out
 from bot.search.service import NumbersService
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
-from bot.slack.blocks import render_search
+from bot.slack.search_blocks import render_search
 from tests.fakes import FakeClock
 
 BASE = "https://numbers.test"

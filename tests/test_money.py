@@ -11,7 +11,7 @@ from bot.core.domain import SearchQuery
 from bot.core.money import Money, format_amount, format_money, format_total
 from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
-from bot.slack.blocks import render_search
+from bot.slack.search_blocks import render_search
 
 
 @pytest.mark.parametrize(

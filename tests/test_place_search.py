@@ -18,7 +18,7 @@ from bot.core.domain import SearchQuery
 from bot.ops.config import Settings
 from bot.sandbox import SandboxServer
 from bot.search.results import SearchResult
-from bot.slack.blocks import SHOW_MORE_ACTION, render_search
+from bot.slack.search_blocks import SHOW_MORE_ACTION, render_search
 from tests.blockkit import assert_valid_message
 
 # (command words, prefixes every number found must start with, text the Slack reply shows)

@@ -19,7 +19,7 @@ from bot.search.cache import SearchCache
 from bot.search.refine import refine
 from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
-from bot.slack.blocks import show_more_value
+from bot.slack.search_blocks import show_more_value
 from tests.fakes import FakeClock
 
 SEATTLE = PlaceFilter(text="in:seattle,wa", label="Seattle, WA", areas=("206",))

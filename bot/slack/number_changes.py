@@ -30,13 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.changes.ledger_text import already_handled, expired, provenance_of
 from bot.changes.reconcile import reconcile
-from bot.changes.service import (
-    ChangeResult,
-    NumberChanges,
-    Outcome,
-    Prices,
-    RentPolicy,
-)
+from bot.changes.service import ChangeResult, NumberChanges, Outcome, Prices, RentPolicy
 from bot.changes.text import active_lines, offer_lines
 from bot.commands.number_change import NumberCommand
 from bot.core.clock import Clock
@@ -44,7 +38,7 @@ from bot.core.errors import CommandError, SinchError, StoreUnavailableError
 from bot.core.money import Money
 from bot.ops.audit import audit_number_change, start_trace
 from bot.sinch.models import AvailableNumber
-from bot.slack import blocks
+from bot.slack import blocks, error_blocks
 from bot.slack import number_change_blocks as cb
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
@@ -165,7 +159,7 @@ class NumberChangeFlow:
             active = await self._d.changes.show(request.number)
         except SinchError as err:
             await history  # not cut off mid-query: a cancelled query costs its connection
-            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_sinch_error(err))
             return finish("sinch_error")
         message = cb.render_show(
             request.number, active, sandbox=self._d.sandbox, history=await history
@@ -211,7 +205,7 @@ class NumberChangeFlow:
                     request, active=active, needs_approval=self.policy.needs_approval
                 )
         except SinchError as err:
-            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_sinch_error(err))
             return finish("sinch_error")
         await self._d.sender.send(response_url, message)
         finish("confirm_shown")
@@ -243,7 +237,7 @@ class NumberChangeFlow:
         try:
             request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         user_id = _user(body)
         requester = request.requester or user_id
@@ -284,7 +278,7 @@ class NumberChangeFlow:
         try:
             request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         refusal = self._refusal(body)
         if refusal is None and not self.policy.enabled:
@@ -399,7 +393,7 @@ class NumberChangeFlow:
                 )
                 details = active_lines(active)[1:]
         except SinchError as err:
-            await self._reply(body, blocks.render_sinch_error(err), replace=False)
+            await self._reply(body, error_blocks.render_sinch_error(err), replace=False)
             return None
         channel = self.policy.approval_channel
         assert channel is not None  # Settings.require("serve") checked it
@@ -440,7 +434,7 @@ class NumberChangeFlow:
             if request.requester is None:
                 raise CommandError("That button has expired; run the command again.")
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         requester = request.requester
         refusal = self._refusal(body)

@@ -12,15 +12,14 @@ from bot.slack.blocks import (
     MAX_BLOCKS,
     Block,
     Message,
-    _available_text,
     _button,
     _context,
     _header,
     _message,
     _section,
     _user,
-    render_search,
 )
+from bot.slack.search_blocks import available_text, render_search
 from bot.watch.model import Watch, WatchStatus
 
 STOP_ACTION = "numbers_watch_stop"
@@ -93,7 +92,7 @@ def render_number_dm(
     watch: Watch, offer: AvailableNumber, *, accessory: Block | None, sandbox: bool = False
 ) -> Message:
     """One new number: the number, place, capabilities, prices, Rent (if allowed), Stop."""
-    number = _section(_available_text(offer))
+    number = _section(available_text(offer))
     if accessory is not None:
         number = {**number, "accessory": accessory}
     blocks: list[Block] = [

@@ -19,7 +19,9 @@ from bot.core.domain import (
 from bot.core.errors import CommandError
 from bot.core.validation import validate_search_query
 from bot.search.results import SearchResult
-from bot.slack.blocks import render_command_error, render_help, render_search
+from bot.slack.error_blocks import render_command_error
+from bot.slack.help_blocks import render_help
+from bot.slack.search_blocks import render_search
 from tests.blockkit import assert_valid_message
 
 validation = pytest.importorskip("bot.core.validation")

@@ -40,23 +40,18 @@ from bot.core.errors import (
 from bot.core.money import Money
 from bot.search.results import ActiveResult, RegionsResult, SearchResult
 from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
-from bot.slack.blocks import (
-    NEXT_PAGE_ACTION,
-    SHARE_ACTION,
-    clip,
-    escape,
-    next_page_value,
-    render_active,
+from bot.slack.active_blocks import NEXT_PAGE_ACTION, next_page_value, render_active
+from bot.slack.blocks import clip, escape
+from bot.slack.error_blocks import (
     render_command_error,
-    render_help,
     render_internal_error,
     render_not_permitted,
     render_rate_limited,
-    render_regions,
-    render_search,
-    render_shared_notice,
     render_sinch_error,
 )
+from bot.slack.help_blocks import render_help
+from bot.slack.regions_blocks import render_regions
+from bot.slack.search_blocks import SHARE_ACTION, render_search, render_shared_notice
 from tests.blockkit import assert_valid_message
 
 LONG = "W" * 5000

@@ -9,7 +9,7 @@ from bot.core.money import Money
 from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
 from bot.slack import watch_blocks as wb
-from bot.slack.blocks import SHARE_ACTION
+from bot.slack.search_blocks import SHARE_ACTION
 from bot.watch.model import Watch, WatchStatus
 from tests.blockkit import assert_valid_message
 from tests.slack_stub import button_in, form_of
