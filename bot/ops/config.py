@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     search_cache_ttl: float = Field(default=30.0, ge=0)
     # Seconds an active-numbers summary is served from cache (0 disables).
     active_cache_ttl: float = Field(default=60.0, ge=0)
-    # Build every country's place index at start-up, in a child process (README, Performance).
+    # Build every country's place index at start-up, in a child process (docs/performance.md).
     place_index_warmup: bool = True
 
     # Renting and releasing numbers (off by default; README "Renting and releasing").
