@@ -4,5 +4,6 @@ and a busy timeout on SQLite), ``migrate`` brings the schema up to date under a 
 advisory lock, ``tables`` holds the schema, ``ledger`` the change ledger's compare-and-set
 transitions.
 
-It may import ``bot.sinch`` (the wire models it records) and ``bot.core``.
+It imports ``bot.core`` only (``Money``, which the ledger records, lives there); the layers
+above it may import it.
 """
