@@ -33,7 +33,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from starlette.routing import Route
 
-from bot.domain import SEARCH_FETCH_SIZE
+from bot.core.domain import SEARCH_FETCH_SIZE
 
 _MAX_SKEW = 300
 _JSON = {"Content-Type": "application/json"}
@@ -118,7 +118,7 @@ def create_app(env: dict[str, str]) -> Starlette:
 
 
 async def serve(env: dict[str, str]) -> None:
-    # The listening socket, gc.freeze() and uvicorn's settings are bot.server.serve's.
+    # The listening socket, gc.freeze() and uvicorn's settings are bot.app.server.serve's.
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("0.0.0.0", int(env["PORT"])))

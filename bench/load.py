@@ -17,7 +17,7 @@ from bench.receiver import SlackReceiver
 ACK_TIMEOUT = 10.0
 # The bot promises an answer within 13 s of a command (bot.slack.listeners.ANSWER_BUDGET).
 ANSWER_TIMEOUT = 15.0
-_ANSWER = re.compile(r"^\d+ available ")  # bot.slack.blocks.render_search with results
+_ANSWER = re.compile(r"^\d+ available ")  # bot.slack.search_blocks.render_search with results
 
 
 @dataclass(frozen=True)

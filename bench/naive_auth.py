@@ -7,7 +7,7 @@ from collections.abc import AsyncGenerator, Generator
 import httpx
 from pydantic import SecretStr
 
-from bot.errors import SinchAuthError, SinchConnectionError
+from bot.core.errors import SinchAuthError, SinchConnectionError
 
 
 class PerRequestTokenAuth(httpx.Auth):

@@ -12,12 +12,12 @@ import sys
 
 import httpx
 
-import bot.asgi
+import bot.app.asgi
 from bench.naive_auth import PerRequestTokenAuth
 from bot.__main__ import main as bot_main
-from bot.clock import Clock
-from bot.config import Settings
-from bot.runtime import Runtime, build_runtime
+from bot.app.runtime import Runtime, build_runtime
+from bot.core.clock import Clock
+from bot.ops.config import Settings
 from bot.sinch.auth import TokenProvider
 
 
@@ -54,10 +54,10 @@ def build_naive_runtime(
 
 
 def main() -> int:
-    # create_app() looks build_runtime up in bot.asgi when called: the one seam needed to reuse
-    # `python -m bot` (and so bot.server's uvicorn settings) unchanged. mypy objects only because
-    # bot.asgi does not re-export the name.
-    bot.asgi.build_runtime = build_naive_runtime  # type: ignore[attr-defined,assignment]
+    # create_app() looks build_runtime up in bot.app.asgi when called: the one seam needed to reuse
+    # `python -m bot` (and so bot.app.server's uvicorn settings) unchanged. mypy objects only
+    # because bot.app.asgi does not re-export the name.
+    bot.app.asgi.build_runtime = build_naive_runtime  # type: ignore[attr-defined,assignment]
     return bot_main()
 
 

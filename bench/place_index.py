@@ -25,7 +25,7 @@ _PROBE = """
 import json, resource, sys, time
 import bot.commands.places as places
 from bot.commands.regions import lookup_region
-from bot.phone import locality
+from bot.core.phone import locality
 lookup_region("us"); locality("+12065550100")  # what a bot that answered one search holds
 def rss_kib():
     with open("/proc/self/statm") as f:
@@ -48,8 +48,8 @@ import gc, json, random, resource, string, sys, time
 from bot.commands import place_build, places
 from bot.commands.parser import parse_command
 from bot.commands.regions import lookup_region
-from bot.errors import CommandError
-from bot.phone import locality
+from bot.core.errors import CommandError
+from bot.core.phone import locality
 lookup_region("us"); locality("+12065550100"); parse_command("US LOCAL")
 def rss_kib():
     with open("/proc/self/statm") as f:

@@ -26,7 +26,7 @@ from bench.processes import ManagedProcess, RssSampler, high_water_mark_bytes
 from bench.receiver import SlackReceiver
 from bench.stack import Mode, Sandbox, Server, start_sandbox, start_server
 from bench.stats import Summary, summarize
-from bot.domain import SEARCH_FETCH_SIZE
+from bot.core.domain import SEARCH_FETCH_SIZE
 
 MODES: tuple[Mode, ...] = ("floor", "proxied", "naive")
 _MAX_ERROR_EXAMPLES = 5

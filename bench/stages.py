@@ -31,7 +31,7 @@ _DISPATCH = ("slack_bolt/app/async_app.py", "async_dispatch")
 _ON_COMMAND = ("bot/slack/listeners.py", "on_command")
 _PARSE = ("bot/commands/parser.py", "parse_command")
 _GATE = ("bot/slack/gate.py", "refusal")
-_SERVICE = ("bot/service.py", "run")
+_SERVICE = ("bot/search/service.py", "run")
 _SINCH = ("bot/sinch/client.py", "available_numbers")
 _PYDANTIC = ("bot/sinch/client.py", "_parse")
 _RENDER = ("bot/slack/listeners.py", "_render")
@@ -39,7 +39,7 @@ _FINISH = ("bot/slack/listeners.py", "finish")
 _SEND = ("bot/slack/delivery.py", "send")
 _DUMPS = ("json/__init__.py", "dumps")
 _ENCODE = ("bot/slack/delivery.py", "encode_message")
-_PHONE = ("bot/phone.py", "")
+_PHONE = ("bot/core/phone.py", "")
 
 STAGES = (
     Stage("inbound check (body cap, HMAC, Bolt request)", (_HANDLE,), (_DISPATCH,)),

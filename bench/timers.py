@@ -28,17 +28,17 @@ import httpx
 from slack_bolt.authorization import AuthorizeResult
 from slack_sdk.signature import SignatureVerifier
 
-from bot.asgi import create_app
-from bot.audit import audit_command, start_trace
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
 from bot.commands.parser import parse_command
-from bot.config import Settings
-from bot.domain import SEARCH_FETCH_SIZE, SearchQuery
-from bot.logging_setup import configure_logging
-from bot.results import SearchResult
-from bot.runtime import build_runtime
+from bot.core.domain import SEARCH_FETCH_SIZE, SearchQuery
+from bot.ops.audit import audit_command, start_trace
+from bot.ops.config import Settings
+from bot.ops.logging_setup import configure_logging
 from bot.sandbox.queries import search_available
 from bot.sandbox.state import SandboxState
-from bot.slack import blocks
+from bot.search.results import SearchResult
+from bot.slack import search_blocks
 from bot.slack.delivery import encode_message
 
 _SECRET = "bench-timers-signing-secret"
@@ -180,7 +180,7 @@ async def _lookup_path(timers: Timers, commands: int, text: str) -> None:
         result = await runtime.service.run(query)
         timers.add("service, Sinch client (httpx), pydantic", time.process_time() - started)
         assert isinstance(result, SearchResult)
-        message = timed("Block Kit render", blocks.render_search, result)
+        message = timed("Block Kit render", search_blocks.render_search, result)
         timed("JSON encode", encode_message, message)
         timed("audit line and metrics", _audit, runtime.metrics.observe_command, text)
     await runtime.aclose()

@@ -7,10 +7,10 @@ import asyncio
 import sys
 from collections.abc import Sequence
 
-from bot.config import load_settings
-from bot.errors import ConfigError
-from bot.logging_setup import configure_logging, secret_values
-from bot.server import serve
+from bot.app.server import serve
+from bot.core.errors import ConfigError
+from bot.ops.config import load_settings
+from bot.ops.logging_setup import configure_logging, secret_values
 
 
 def _parser() -> argparse.ArgumentParser:

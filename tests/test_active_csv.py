@@ -7,8 +7,8 @@ import io
 
 import pytest
 
-from bot import active_csv
-from bot.cli import main
+from bot.active import csv_export as active_csv
+from bot.cli.app import main
 from bot.sinch.models import ActiveNumber
 
 FULL = {

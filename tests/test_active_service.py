@@ -13,11 +13,11 @@ import httpx
 import pytest
 import respx
 
-from bot.active_summary import ActiveSummary
-from bot.domain import ActiveQuery, NumberType
-from bot.errors import CommandError, SinchBadRequestError, SinchConnectionError
-from bot.search_cache import SearchCache
-from bot.service import SUMMARY_BUDGET, NumbersService
+from bot.active.summary import ActiveSummary
+from bot.core.domain import ActiveQuery, NumberType
+from bot.core.errors import CommandError, SinchBadRequestError, SinchConnectionError
+from bot.search.cache import SearchCache
+from bot.search.service import SUMMARY_BUDGET, NumbersService
 from bot.sinch.client import MAX_ACTIVE_PAGE_SIZE, SinchClient
 from tests.fakes import FakeClock
 

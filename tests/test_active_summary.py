@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.active_summary import SummaryBuilder
-from bot.domain import ActiveQuery
+from bot.active.summary import SummaryBuilder
+from bot.core.domain import ActiveQuery
 from bot.sinch.models import ActiveNumber
 
 

@@ -1,7 +1,7 @@
 """The command-path profile tools: bench.timers' in-process stages and bench.stages' table.
 
 Timings are never asserted (they depend on the machine): what is checked is that every stage
-is found and measured, so a renamed function cannot silently drop out of the README's table.
+is found and measured, so a renamed function cannot silently drop out of the benchmark's table.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.app import main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -271,7 +271,7 @@ def test_namesakes_are_listed_apart_not_with_commas(capsys: pytest.CaptureFixtur
 def test_search_help_describes_the_cli_and_every_example_in_it_runs(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli import _parser, _query
+    from bot.cli.app import _parser, _query
 
     assert main(["search", "help"]) == 0
     text = capsys.readouterr().out
@@ -296,7 +296,7 @@ def test_search_help_describes_the_cli_and_every_example_in_it_runs(
 
 
 def test_help_and_subcommand_help_describe_every_option() -> None:
-    from bot.cli import _parser
+    from bot.cli.app import _parser
 
     parser = _parser()
     assert "numbers-bot search help" in (parser.epilog or "")

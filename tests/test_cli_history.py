@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from bot.cli import main
-from bot.number_changes import NumberChanges
-from bot.sinch.models import Money
+from bot.changes.service import NumberChanges
+from bot.cli.app import main
+from bot.core.money import Money
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger, NewRequest
 from bot.store.migrate import Schema

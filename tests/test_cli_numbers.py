@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from bot import cli_numbers
-from bot.cli import main
+from bot.cli import numbers as cli_numbers
+from bot.cli.app import main
 from bot.sandbox.catalog import CATALOG
 
 FOR_RENT = next(o for o in CATALOG.offers if o.phone_number.startswith("+12065550"))

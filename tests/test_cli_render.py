@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.active_summary import SummaryBuilder
-from bot.cli_render import render_text
-from bot.domain import ActiveQuery
-from bot.results import ActiveResult
-from bot.sinch.models import ActiveNumber, Money
+from bot.active.summary import SummaryBuilder
+from bot.cli.render import render_text
+from bot.core.domain import ActiveQuery
+from bot.core.money import Money
+from bot.search.results import ActiveResult
+from bot.sinch.models import ActiveNumber
 
 
 def rented(phone: str, name: str | None = None, region: str = "US") -> ActiveNumber:

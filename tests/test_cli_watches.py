@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli.app import main
 from bot.store.engine import Database
 from bot.store.migrate import Schema
 from bot.store.url import database_target

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.config import Settings, load_settings
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
+from bot.ops.config import Settings, load_settings
 
 
 def test_defaults_and_slack_api_url_gets_its_trailing_slash(

@@ -9,15 +9,15 @@ import httpx
 import pytest
 import respx
 
-from bot.cli_render import render_text
-from bot.domain import PlaceFilter, SearchQuery
-from bot.errors import CommandError, SinchUnavailableError
-from bot.fanout import MAX_IN_FLIGHT, fan_out
-from bot.search_cache import SearchCache
-from bot.service import NumbersService
+from bot.cli.render import render_text
+from bot.core.domain import PlaceFilter, SearchQuery
+from bot.core.errors import CommandError, SinchUnavailableError
+from bot.search.cache import SearchCache
+from bot.search.fanout import MAX_IN_FLIGHT, fan_out
+from bot.search.service import NumbersService
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
-from bot.slack.blocks import render_search
+from bot.slack.search_blocks import render_search
 from tests.fakes import FakeClock
 
 BASE = "https://numbers.test"

@@ -12,7 +12,7 @@ import pytest
 from pydantic import SecretStr
 from slack_bolt.async_app import AsyncApp
 
-from bot.ratelimit import UserRateLimiter
+from bot.ops.ratelimit import UserRateLimiter
 from bot.slack.access import AccessPolicy
 from bot.slack.gate import Gate
 from bot.slack.inbound import BOLT_VERIFICATION_LOGGER, SlackEvents

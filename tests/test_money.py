@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from bot.cli_render import render_text
-from bot.domain import SearchQuery
-from bot.money import format_amount, format_money, format_total
-from bot.results import SearchResult
-from bot.sinch.models import AvailableNumber, Money
-from bot.slack.blocks import render_search
+from bot.cli.render import render_text
+from bot.core.domain import SearchQuery
+from bot.core.money import Money, format_amount, format_money, format_total
+from bot.search.results import SearchResult
+from bot.sinch.models import AvailableNumber
+from bot.slack.search_blocks import render_search
 
 
 @pytest.mark.parametrize(

@@ -11,12 +11,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.changes.service import NumberChanges, RentConfig, RentPolicy, SingleFlight
 from bot.commands.number_change import NumberCommand, parse_number_command
-from bot.config import Settings
-from bot.errors import CommandError, ConfigError, SinchNotFoundError
-from bot.number_changes import NumberChanges, RentConfig, RentPolicy, SingleFlight
+from bot.core.errors import CommandError, ConfigError, SinchNotFoundError
+from bot.core.money import Money
+from bot.ops.config import Settings
 from bot.sinch.client import SinchClient
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money, RentRequest
+from bot.sinch.models import ActiveNumber, AvailableNumber, RentRequest
 
 
 async def test_single_flight_shares_one_run_between_concurrent_callers() -> None:

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.phone import format_international, format_national, locality, national_prefix
+from bot.core.phone import format_international, format_national, locality, national_prefix
 
 # Numbers reserved for fiction or drama (NANP 555-01xx, Ofcom's drama ranges) and a public
 # switchboard-style number for SE/DE, as phonenumbers 9 describes them.

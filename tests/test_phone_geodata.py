@@ -10,7 +10,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, geocoder
 
-from bot import phone
+from bot.core import phone
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -72,7 +72,7 @@ def test_known_places(number: str, place: str | None) -> None:
 
 def test_the_full_geocoder_tables_are_never_imported() -> None:
     code = (
-        "import sys; from bot.phone import locality;"
+        "import sys; from bot.core.phone import locality;"
         "assert locality('+442079460123') == 'London';"
         "print('phonenumbers.geodata' in sys.modules)"
     )

@@ -15,8 +15,8 @@ from typing import Any
 import yaml
 
 from bot.commands.parser import parse_command
-from bot.domain import SearchPattern, SearchQuery
-from bot.errors import CommandError
+from bot.core.domain import SearchPattern, SearchQuery
+from bot.core.errors import CommandError
 
 QUERIES = Path(__file__).parent / "data" / "place_queries.yaml"
 OVERALL = 0.95  # share of all queries that must be right

@@ -10,15 +10,15 @@ from typing import Any
 
 import pytest
 
-from bot.cli import main
+from bot.app.runtime import Runtime, build_runtime
+from bot.app.sandbox_mode import sandbox_settings
+from bot.cli.app import main
 from bot.commands.parser import parse_command
-from bot.config import Settings
-from bot.domain import SearchQuery
-from bot.results import SearchResult
-from bot.runtime import Runtime, build_runtime
+from bot.core.domain import SearchQuery
+from bot.ops.config import Settings
 from bot.sandbox import SandboxServer
-from bot.sandbox_mode import sandbox_settings
-from bot.slack.blocks import SHOW_MORE_ACTION, render_search
+from bot.search.results import SearchResult
+from bot.slack.search_blocks import SHOW_MORE_ACTION, render_search
 from tests.blockkit import assert_valid_message
 
 # (command words, prefixes every number found must start with, text the Slack reply shows)

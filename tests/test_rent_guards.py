@@ -1,6 +1,6 @@
 """The rent policy's money guards, one rule each: ceilings, agreed prices, four eyes, who asks.
 
-The policy (bot.number_changes.RentPolicy) is what Slack and the CLI both consult; these tests
+The policy (bot.changes.service.RentPolicy) is what Slack and the CLI both consult; these tests
 pin each comparison at its boundary, so a guard that loosens (``<`` for ``<=``, a currency
 ignored, a setup price never compared) fails here rather than passing every flow test.
 """
@@ -17,12 +17,13 @@ from typing import cast
 
 import pytest
 
-from bot import cli_numbers
-from bot.number_change_text import describe
-from bot.number_changes import ChangeResult, NumberChanges, Prices, RentPolicy
-from bot.runtime import Runtime
+from bot.app.runtime import Runtime
+from bot.changes.service import ChangeResult, NumberChanges, Prices, RentPolicy
+from bot.changes.text import describe
+from bot.cli import numbers as cli_numbers
+from bot.core.money import Money
 from bot.sinch.client import SinchClient
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money, RentRequest
+from bot.sinch.models import ActiveNumber, AvailableNumber, RentRequest
 from bot.store.engine import Database
 from bot.store.ledger import ChangeLedger
 from bot.store.migrate import Schema

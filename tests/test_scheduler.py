@@ -16,7 +16,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEv
 from apscheduler.triggers.interval import IntervalTrigger
 from pydantic import SecretStr
 
-from bot.scheduler import JOB_ID, build_scheduler, jitter_for, log_job_event
+from bot.ops.scheduler import JOB_ID, build_scheduler, jitter_for, log_job_event
 from bot.sinch.auth import TokenProvider
 from tests.fakes import FakeClock, hanging_handler
 

@@ -13,12 +13,13 @@ import pytest
 
 from bot.commands.parser import parse_command
 from bot.commands.vanity import spell
-from bot.domain import NumberPattern, PlaceFilter, SearchPattern, SearchQuery
-from bot.refine import refine
-from bot.results import SearchResult
-from bot.search_cache import SearchCache
-from bot.sinch.models import AvailableNumber, Money
-from bot.slack.blocks import show_more_value
+from bot.core.domain import NumberPattern, PlaceFilter, SearchPattern, SearchQuery
+from bot.core.money import Money
+from bot.search.cache import SearchCache
+from bot.search.refine import refine
+from bot.search.results import SearchResult
+from bot.sinch.models import AvailableNumber
+from bot.slack.search_blocks import show_more_value
 from tests.fakes import FakeClock
 
 SEATTLE = PlaceFilter(text="in:seattle,wa", label="Seattle, WA", areas=("206",))

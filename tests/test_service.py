@@ -9,7 +9,7 @@ import httpx
 import pytest
 import respx
 
-from bot.domain import (
+from bot.core.domain import (
     SEARCH_FETCH_SIZE,
     Capability,
     NumberPattern,
@@ -17,9 +17,9 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError, SinchUnavailableError
-from bot.search_cache import SearchCache
-from bot.service import NumbersService
+from bot.core.errors import CommandError, SinchUnavailableError
+from bot.search.cache import SearchCache
+from bot.search.service import NumbersService
 from bot.sinch.client import SinchClient
 from bot.sinch.models import AvailableNumber
 from tests.fakes import FakeClock

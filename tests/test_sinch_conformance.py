@@ -16,11 +16,11 @@ from typing import Any, cast
 
 import pytest
 
-from bot.active_summary import SummaryBuilder
-from bot.domain import ActiveQuery
-from bot.errors import SinchApiError, SinchUnavailableError
-from bot.number_change_text import active_lines, describe, offer_lines
-from bot.number_changes import NumberChanges, RentPolicy
+from bot.active.summary import SummaryBuilder
+from bot.changes.service import NumberChanges, RentPolicy
+from bot.changes.text import active_lines, describe, offer_lines
+from bot.core.domain import ActiveQuery
+from bot.core.errors import SinchApiError, SinchUnavailableError
 from bot.sinch.client import SinchClient
 from bot.sinch.models import ActiveNumber, AvailableNumber
 from bot.slack.blocks import _interval

@@ -9,7 +9,7 @@ from typing import Literal
 
 import phonenumbers
 
-from bot.errors import CommandError
+from bot.core.errors import CommandError
 
 NumberAction = Literal["rent", "release", "show"]
 

@@ -1,11 +1,11 @@
 """Places people name ("seattle", "US texas", "near:+12065550123") resolved to area prefixes.
 
-The data is phonenumbers' geocoder (English names), read the way bot/phone.py reads it: one
+The data is phonenumbers' geocoder (English names), read the way bot/core/phone.py reads it: one
 chunk file at a time and only the chunks that hold a calling code's prefixes. The files are
 scanned as text with a regular expression instead of being executed. The bot builds every
 country's index at start-up in a child process (bot/commands/place_build.py); until then, or
 without it (the CLI), an index is built on the first search that needs it and kept for the
-process's life (README, Performance; `python -m bench.place_index` measures both).
+process's life (see docs/performance.md; `python -m bench.place_index` measures both).
 
 North American (NANP, +1) names end in ", ST" (state or province): "Austin, TX". Area-code
 level entries name the state itself ("Texas", "Washington State"), which is where state names
@@ -35,7 +35,7 @@ from typing import Any
 import phonenumbers
 
 from bot.commands.regions import normalize_name, region_name
-from bot.phone import (
+from bot.core.phone import (
     geocoded_prefix,
     geodata_entries,
     geodata_names,

@@ -12,7 +12,7 @@ from functools import cache
 import phonenumbers
 import pycountry
 
-from bot.errors import CommandError
+from bot.core.errors import CommandError
 
 # Only what pycountry lacks and users type; each entry says why it exists.
 _ALIASES: dict[str, str] = {

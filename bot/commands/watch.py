@@ -10,9 +10,10 @@ import dataclasses
 import unicodedata
 from dataclasses import dataclass
 
-from bot.commands.parser import COMMAND, format_query, parse_command
-from bot.domain import DEFAULT_LIMIT, SearchQuery
-from bot.errors import CommandError
+from bot.commands.parser import format_query, parse_command
+from bot.commands.usage import COMMAND
+from bot.core.domain import DEFAULT_LIMIT, SearchQuery
+from bot.core.errors import CommandError
 
 WATCH_USAGE = (
     f"`{COMMAND} watch SEARCH`, where SEARCH is any search: `{COMMAND} watch seattle sms max:2`,"

@@ -14,9 +14,9 @@ import phonenumbers
 from bot.commands import places
 from bot.commands.places import CountryOnly, Division, DivisionMatch, Place, PlaceMatch
 from bot.commands.regions import display_word, normalize_name, region_name
-from bot.domain import MAX_PLACE_AREAS, PlaceFilter
-from bot.errors import CommandError
-from bot.phone import format_international
+from bot.core.domain import MAX_PLACE_AREAS, PlaceFilter
+from bot.core.errors import CommandError
+from bot.core.phone import format_international
 
 COMMAND = "/numbers"
 PLACE_USAGE = (

@@ -4,6 +4,9 @@ Everything it serves is fictional (see ``bot.sandbox.catalog``). Typical use::
 
     async with SandboxServer(SandboxConfig(latency=0.1)) as server:
         ...  # SINCH_AUTH_URL=server.auth_url, SINCH_NUMBERS_URL=server.numbers_url
+
+It may import ``bot.core`` only. The CLI and the composition root start it; the Sinch client
+reaches it over HTTP, as it reaches the real Sinch.
 """
 
 from __future__ import annotations

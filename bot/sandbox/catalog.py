@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from bot.domain import Capability, NumberType
+from bot.core.domain import Capability, NumberType
 
 CURRENCY = "USD"
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol, TypeVar
 
-from bot.domain import Capability, NumberType, SearchPattern
+from bot.core.domain import Capability, NumberType, SearchPattern
 from bot.sandbox.catalog import Catalog, Offer, Rental
 
 # Neither default is documented by Sinch; these are the sandbox's choices.

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final, Literal
 
-from bot.domain import Capability
+from bot.core.domain import Capability
 from bot.sandbox.catalog import Catalog, Offer, Rental
 
 RentFaultKind = Literal["timeout_after_commit", "trial_account", "no_credit"]

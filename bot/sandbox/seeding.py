@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Final
 
-from bot.domain import Capability, NumberType
+from bot.core.domain import Capability, NumberType
 from bot.sandbox.catalog import Catalog, Rental
 
 _SV = (Capability.SMS.value, Capability.VOICE.value)

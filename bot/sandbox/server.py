@@ -11,7 +11,7 @@ from types import TracebackType
 
 import uvicorn
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.sandbox.app import create_app
 from bot.sandbox.catalog import Offer
 from bot.sandbox.connections import ConnectionRegistry

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Literal
 
-from bot.clock import Clock, MonotonicClock
+from bot.core.clock import Clock, MonotonicClock
 from bot.sandbox.catalog import CATALOG, NEW_STOCK_PREFIX, Catalog, Offer, fresh_offer
 from bot.sandbox.queries import MAX_SIZE as DEFAULT_MAX_PAGE_SIZE
 from bot.sandbox.rentals import Rentals

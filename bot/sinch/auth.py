@@ -22,8 +22,8 @@ from typing import Literal
 import httpx
 from pydantic import SecretStr
 
-from bot.clock import Clock
-from bot.errors import SinchAuthError, SinchError, TokenTimeoutError, TokenUnavailableError
+from bot.core.clock import Clock
+from bot.core.errors import SinchAuthError, SinchError, TokenTimeoutError, TokenUnavailableError
 from bot.sinch.schedule import (
     DEFAULT_TICK,
     STALL_TICKS,

@@ -18,9 +18,9 @@ from urllib.parse import quote
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from bot.clock import Clock
-from bot.domain import Capability, NumberType, SearchPattern
-from bot.errors import (
+from bot.core.clock import Clock
+from bot.core.domain import Capability, NumberType, SearchPattern
+from bot.core.errors import (
     FieldViolation,
     SinchApiError,
     SinchAuthError,

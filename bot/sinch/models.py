@@ -3,22 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
+
+from bot.core.money import Money
 
 
 class _Wire(BaseModel):
     model_config = ConfigDict(
         alias_generator=to_camel, populate_by_name=True, extra="ignore", frozen=True
     )
-
-
-class Money(_Wire):
-    # Sinch sends amounts as strings ("0.80", "0.8"); Decimal keeps them exact.
-    currency_code: str
-    amount: Decimal
 
 
 class AvailableNumber(_Wire):

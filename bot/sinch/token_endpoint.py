@@ -16,7 +16,7 @@ from typing import Final, Literal
 
 import httpx
 
-from bot.errors import SinchAuthError, SinchError, TokenTimeoutError, TokenUnavailableError
+from bot.core.errors import SinchAuthError, SinchError, TokenTimeoutError, TokenUnavailableError
 from bot.sinch.retry import parse_retry_after
 from bot.sinch.schedule import DEFAULT_LIFETIME
 

@@ -10,7 +10,7 @@ from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.logger.messages import warning_token_skipped
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.config import Settings
+from bot.ops.config import Settings
 from bot.slack.home import HomeStatus, ViewerBlocks, register_home
 from bot.slack.listeners import CommandDeps, InflightCommands, register
 from bot.slack.token_check import SlackTokenCheck

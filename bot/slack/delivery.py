@@ -10,8 +10,8 @@ from urllib.parse import urlsplit
 import aiohttp
 import orjson
 
-from bot.clock import Clock
-from bot.config import is_loopback
+from bot.core.clock import Clock
+from bot.ops.config import is_loopback
 
 log = logging.getLogger(__name__)
 

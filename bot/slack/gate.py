@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.ratelimit import UserRateLimiter
-from bot.slack import blocks
+from bot.ops.ratelimit import UserRateLimiter
+from bot.slack import error_blocks
 from bot.slack.access import AccessPolicy
 
 Message = dict[str, Any]
@@ -34,10 +34,10 @@ class Gate:
         command: each one costs a Sinch call."""
         denied = self.access.denial(team_id=team_id, channel_id=channel_id, user_id=user_id)
         if denied is not None:
-            return Refusal(blocks.render_not_permitted(self.contact), f"denied_{denied}")
+            return Refusal(error_blocks.render_not_permitted(self.contact), f"denied_{denied}")
         wait = self.limiter.check(str(user_id))
         if wait is not None:
-            return Refusal(blocks.render_rate_limited(wait), "rate_limited")
+            return Refusal(error_blocks.render_rate_limited(wait), "rate_limited")
         return None
 
     def click_refusal(self, body: Mapping[str, Any]) -> Refusal | None:

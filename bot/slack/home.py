@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import search_form_button
+from bot.slack.help_blocks import search_form_button
 
 log = logging.getLogger(__name__)
 

@@ -20,17 +20,25 @@ from typing import Any
 from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.active_summary import ActiveSummary
-from bot.audit import CommandTrace, audit_command, start_trace
-from bot.clock import Clock
+from bot.active.summary import ActiveSummary
 from bot.commands.number_change import parse_number_command
-from bot.commands.parser import COMMAND, parse_command
+from bot.commands.parser import parse_command
+from bot.commands.usage import COMMAND
 from bot.commands.watch import parse_watch_command
-from bot.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
-from bot.errors import CommandError, SinchError, SinchTimeoutError
-from bot.results import ActiveResult, RegionsResult, Result, SearchResult
-from bot.service import NumbersService
-from bot.slack import blocks, summary_blocks
+from bot.core.clock import Clock
+from bot.core.domain import ActiveQuery, HelpQuery, NumberType, Query, RegionsQuery, SearchQuery
+from bot.core.errors import CommandError, SinchError, SinchTimeoutError
+from bot.ops.audit import CommandTrace, audit_command, start_trace
+from bot.search.results import ActiveResult, RegionsResult, Result, SearchResult
+from bot.search.service import NumbersService
+from bot.slack import (
+    active_blocks,
+    error_blocks,
+    help_blocks,
+    regions_blocks,
+    search_blocks,
+    summary_blocks,
+)
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
 from bot.slack.number_changes import NumberChangeFlow
@@ -183,9 +191,9 @@ def register(app: AsyncApp, deps: CommandDeps, inflight: InflightCommands) -> No
     """Attach the /numbers command and its button actions to ``app``."""
     handler = NumbersHandler(deps, inflight)
     app.command(COMMAND)(handler.on_command)
-    app.action(blocks.SHARE_ACTION)(handler.on_share)
-    app.action(blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
-    app.action(blocks.SHOW_MORE_ACTION)(handler.on_show_more)
+    app.action(search_blocks.SHARE_ACTION)(handler.on_share)
+    app.action(active_blocks.NEXT_PAGE_ACTION)(handler.on_next_page)
+    app.action(search_blocks.SHOW_MORE_ACTION)(handler.on_show_more)
     app.action(re.compile(rf"^{summary_blocks.REGION_ACTION}:"))(handler.on_region)
     handler.form.register(app)
     if deps.number_changes is not None:
@@ -247,7 +255,7 @@ class NumbersHandler:
             plain = watch_command is None and number_command is None
             query = parse_command(text) if plain else HelpQuery()
         except CommandError as err:
-            await ack(**blocks.render_command_error(err))
+            await ack(**error_blocks.render_command_error(err))
             return audit.finish(outcome="bad_input")
         if watch_command is not None and self._d.watches is not None:
             audit.kind = "watch"
@@ -259,7 +267,7 @@ class NumbersHandler:
             return await self._d.number_changes.on_command(ack, command, number_command, finish)
         audit.kind = kind_of(query)
         if isinstance(query, HelpQuery):
-            await ack(**blocks.render_help())
+            await ack(**help_blocks.render_help())
             return audit.finish(outcome="ok")
         if not self._deliveries.first_delivery(command):
             log.info("ignored a repeated delivery of a %s command", COMMAND)
@@ -304,17 +312,17 @@ class NumbersHandler:
             async with asyncio.timeout(remaining):
                 result = await self._d.service.run(query)
         except CommandError as err:
-            return blocks.render_command_error(err), "bad_input", None
+            return error_blocks.render_command_error(err), "bad_input", None
         except TimeoutError:
             log.warning("command ran out of its %g s budget", ANSWER_BUDGET)
             timeout = SinchTimeoutError("no answer from Sinch within the command's time budget")
-            return blocks.render_sinch_error(timeout), "sinch_timeout", None
+            return error_blocks.render_sinch_error(timeout), "sinch_timeout", None
         except SinchError as err:
             log.warning("Sinch lookup failed: %s: %s", type(err).__name__, err)
-            return blocks.render_sinch_error(err), _outcome_of(err), None
+            return error_blocks.render_sinch_error(err), _outcome_of(err), None
         except Exception:
             log.exception("unexpected error while answering a command")
-            return blocks.render_internal_error(), "internal_error", None
+            return error_blocks.render_internal_error(), "internal_error", None
         message = self._render(result, shared_by=shared_by, page=page, viewer=viewer)
         return message, "ok", result
 
@@ -326,7 +334,7 @@ class NumbersHandler:
             # Rent buttons only in the viewer's own ephemeral copy, never in a shared one.
             flow = self._d.number_changes
             rent = flow.rent_accessory(viewer) if flow and viewer and not shared_by else None
-            return blocks.render_search(
+            return search_blocks.render_search(
                 result,
                 sandbox=sandbox,
                 shareable=shared_by is None,
@@ -334,11 +342,11 @@ class NumbersHandler:
                 accessory=rent,
             )
         if isinstance(result, RegionsResult):
-            return blocks.render_regions(result, sandbox=sandbox)
+            return regions_blocks.render_regions(result, sandbox=sandbox)
         if isinstance(result, ActiveSummary):
             return summary_blocks.render_active_summary(result, sandbox=sandbox)
         assert isinstance(result, ActiveResult)
-        return blocks.render_active(result, sandbox=sandbox, page=page)
+        return active_blocks.render_active(result, sandbox=sandbox, page=page)
 
     async def on_share(self, ack: AsyncAck, body: dict[str, Any], action: dict[str, Any]) -> None:
         await ack()
@@ -361,7 +369,7 @@ class NumbersHandler:
         try:
             query = parse_command(str(action.get("value") or ""))
         except CommandError as err:
-            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_command_error(err))
             return
         message, outcome, _ = await self._answer(query, started, shared_by=user_id)
         if outcome != "ok":
@@ -372,7 +380,7 @@ class NumbersHandler:
             response_url, {**message, "response_type": "in_channel", "replace_original": False}
         )
         await self._d.sender.send(
-            response_url, {**blocks.render_shared_notice(user_id), "replace_original": True}
+            response_url, {**search_blocks.render_shared_notice(user_id), "replace_original": True}
         )
 
     async def on_next_page(
@@ -424,7 +432,7 @@ class NumbersHandler:
         try:
             query, page = decode(str(action.get("value") or ""))
         except CommandError as err:
-            await self._d.sender.send(response_url, blocks.render_command_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_command_error(err))
             return
         viewer = str((body.get("user") or {}).get("id") or "")
         message, _, _ = await self._answer(query, started, page=page, viewer=viewer)

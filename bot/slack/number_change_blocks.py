@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any, Literal
 
+from bot.changes.service import ChangeAction, ChangeResult, Prices, RentPolicy
+from bot.changes.text import active_lines, describe, number, offer_lines
 from bot.commands.number_change import parse_e164
-from bot.errors import CommandError
-from bot.number_change_text import active_lines, describe, number, offer_lines
-from bot.number_changes import ChangeAction, ChangeResult, Prices, RentPolicy
-from bot.sinch.models import ActiveNumber, AvailableNumber, Money
+from bot.core.errors import CommandError
+from bot.core.money import Money
+from bot.sinch.models import ActiveNumber, AvailableNumber
 from bot.slack.blocks import Block, Message, _context, _mention, _message, _section, clip, escape
 
 RENT_ACTION = "numbers_rent"  # the Rent button on a search result (a confirm dialog first)

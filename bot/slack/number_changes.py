@@ -10,7 +10,7 @@ What is guaranteed, and where:
 - **A database outage** refuses rent, release and decisions before any Sinch call ("nothing
   was changed"); searches and ``show`` do not need the database.
 - **A crash** between the claim and Sinch's answer leaves the row ``executing``; the next click
-  on it, or the start-up sweep, reads the number back from Sinch (``bot.reconcile``).
+  on it, or the start-up sweep, reads the number back from Sinch (``bot.changes.reconcile``).
 - **In one process**, different requests for the same number share one Sinch operation
   through ``NumberChanges``' per-number single-flight: the cheap layer under the ledger.
 """
@@ -28,22 +28,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.audit import audit_number_change, start_trace
-from bot.clock import Clock
+from bot.changes.ledger_text import already_handled, expired, provenance_of
+from bot.changes.reconcile import reconcile
+from bot.changes.service import ChangeResult, NumberChanges, Outcome, Prices, RentPolicy
+from bot.changes.text import active_lines, offer_lines
 from bot.commands.number_change import NumberCommand
-from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.ledger_text import already_handled, expired, provenance_of
-from bot.number_change_text import active_lines, offer_lines
-from bot.number_changes import (
-    ChangeResult,
-    NumberChanges,
-    Outcome,
-    Prices,
-    RentPolicy,
-)
-from bot.reconcile import reconcile
-from bot.sinch.models import AvailableNumber, Money
-from bot.slack import blocks
+from bot.core.clock import Clock
+from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.core.money import Money
+from bot.ops.audit import audit_number_change, start_trace
+from bot.sinch.models import AvailableNumber
+from bot.slack import blocks, error_blocks
 from bot.slack import number_change_blocks as cb
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
@@ -164,7 +159,7 @@ class NumberChangeFlow:
             active = await self._d.changes.show(request.number)
         except SinchError as err:
             await history  # not cut off mid-query: a cancelled query costs its connection
-            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_sinch_error(err))
             return finish("sinch_error")
         message = cb.render_show(
             request.number, active, sandbox=self._d.sandbox, history=await history
@@ -210,7 +205,7 @@ class NumberChangeFlow:
                     request, active=active, needs_approval=self.policy.needs_approval
                 )
         except SinchError as err:
-            await self._d.sender.send(response_url, blocks.render_sinch_error(err))
+            await self._d.sender.send(response_url, error_blocks.render_sinch_error(err))
             return finish("sinch_error")
         await self._d.sender.send(response_url, message)
         finish("confirm_shown")
@@ -242,7 +237,7 @@ class NumberChangeFlow:
         try:
             request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         user_id = _user(body)
         requester = request.requester or user_id
@@ -283,7 +278,7 @@ class NumberChangeFlow:
         try:
             request = cb.ChangeRequest.from_value(str(action.get("value") or ""))
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         refusal = self._refusal(body)
         if refusal is None and not self.policy.enabled:
@@ -398,7 +393,7 @@ class NumberChangeFlow:
                 )
                 details = active_lines(active)[1:]
         except SinchError as err:
-            await self._reply(body, blocks.render_sinch_error(err), replace=False)
+            await self._reply(body, error_blocks.render_sinch_error(err), replace=False)
             return None
         channel = self.policy.approval_channel
         assert channel is not None  # Settings.require("serve") checked it
@@ -439,7 +434,7 @@ class NumberChangeFlow:
             if request.requester is None:
                 raise CommandError("That button has expired; run the command again.")
         except CommandError as err:
-            await self._reply(body, blocks.render_command_error(err), replace=False)
+            await self._reply(body, error_blocks.render_command_error(err), replace=False)
             return
         requester = request.requester
         refusal = self._refusal(body)

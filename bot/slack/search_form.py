@@ -23,15 +23,16 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock
-from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.parser import format_query, parse_command
 from bot.commands.regions import complete_region, lookup_region, region_name
-from bot.domain import MAX_LIMIT, NumberType, SearchQuery
-from bot.errors import CommandError, SinchError
-from bot.results import Result, SearchResult
-from bot.search_cache import SearchCache
-from bot.service import NumbersService
-from bot.slack import blocks
+from bot.commands.usage import COMMAND
+from bot.core.clock import Clock
+from bot.core.domain import MAX_LIMIT, NumberType, SearchQuery
+from bot.core.errors import CommandError, SinchError
+from bot.search.cache import SearchCache
+from bot.search.results import Result, SearchResult
+from bot.search.service import NumbersService
+from bot.slack import blocks, help_blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.gate import Gate
 
@@ -471,7 +472,7 @@ class SearchForm:
         self.regions = OfferedRegions(deps.service, deps.clock)
 
     def register(self, app: AsyncApp) -> None:
-        app.action(blocks.SEARCH_FORM_ACTION)(self.on_open_click)
+        app.action(help_blocks.SEARCH_FORM_ACTION)(self.on_open_click)
         app.options(REGION_ACTION)(self.on_region_options)
         app.view(CALLBACK_ID)(self.on_submit)
 
@@ -489,7 +490,7 @@ class SearchForm:
         opened = await self._open(client, trigger, render_form(channel))
         if opened:
             return finish("ok")
-        message = blocks.render_help()
+        message = help_blocks.render_help()
         note = ":warning: The search form did not open; this is how to type a search."
         note_block = {"type": "section", "text": {"type": "mrkdwn", "text": note}}
         message = {**message, "blocks": [note_block, *message["blocks"]]}

@@ -17,7 +17,7 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError
 
-from bot.clock import Clock
+from bot.core.clock import Clock
 from bot.sinch.retry import backoff_delay
 
 log = logging.getLogger(__name__)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from bot.active_summary import ActiveSummary, Costs, RegionSummary
+from bot.active.summary import ActiveSummary, Costs, RegionSummary
 from bot.commands.regions import region_name
-from bot.domain import ActiveQuery
-from bot.money import format_total
+from bot.core.domain import ActiveQuery
+from bot.core.money import format_total
 from bot.slack.blocks import (
     _BUTTON_VALUE_MAX,
     MAX_BLOCKS,
@@ -37,7 +37,7 @@ _REGION_SECTIONS = 8
 
 
 def format_cost(amount: Decimal, currency: str) -> str:
-    """ "USD 12,345.60": a summed cost, by the currency's rules (bot.money)."""
+    """ "USD 12,345.60": a summed cost, by the currency's rules (bot.core.money)."""
     return f"{_user(currency, 12)} {format_total(amount, currency)}"
 
 

@@ -33,8 +33,8 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.web.async_slack_response import AsyncSlackResponse
 
-from bot.config import Settings
-from bot.slack import blocks
+from bot.ops.config import Settings
+from bot.slack import error_blocks
 from bot.slack.delivery import ResponseSender
 from bot.slack.listeners import InflightCommands
 
@@ -145,7 +145,7 @@ class SlackTokenCheck:
 
     async def _reply(self, response_url: str) -> None:
         await self._sender.send(
-            response_url, {**blocks.render_bot_misconfigured(), "replace_original": False}
+            response_url, {**error_blocks.render_bot_misconfigured(), "replace_original": False}
         )
 
     @property

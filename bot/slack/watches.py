@@ -17,17 +17,17 @@ from slack_bolt.async_app import AsyncAck, AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock
 from bot.commands.watch import ListWatches, StopWatch, WatchCommand, WatchSearch
-from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.results import SearchResult
-from bot.service import NumbersService
+from bot.core.clock import Clock
+from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.search.results import SearchResult
+from bot.search.service import NumbersService
 from bot.sinch.models import AvailableNumber
-from bot.slack import blocks
+from bot.slack import error_blocks
+from bot.slack import watch_blocks as wb
 from bot.slack.access import AccessPolicy
 from bot.slack.blocks import Block
 from bot.slack.delivery import ResponseSender
-from bot.watch import blocks as wb
 from bot.watch.model import Dm, DmKind, Watch, WatchLimitReached, WatchStore
 from bot.watch.policy import DAY
 from bot.watch.tick import DmRefused
@@ -101,10 +101,10 @@ class WatchFlow:
             return finish("sinch_timeout")
         except SinchError as err:
             log.warning("a watch's first search failed: %s", type(err).__name__)
-            await self._d.sender.send(url, blocks.render_sinch_error(err))
+            await self._d.sender.send(url, error_blocks.render_sinch_error(err))
             return finish("sinch_error")
         except CommandError as err:
-            await self._d.sender.send(url, blocks.render_command_error(err))
+            await self._d.sender.send(url, error_blocks.render_command_error(err))
             return finish("bad_input")
         if result.failed_areas:
             # What those areas hold now would be DMed later as news: start from a full picture.
@@ -187,7 +187,7 @@ class WatchFlow:
         value = str(action.get("value") or "")
         if not value.isascii() or not value.isdigit() or len(value) > 12:
             expired = CommandError("That button has expired; run the command again.")
-            self._spawn(self._reply(url, blocks.render_command_error(expired)))
+            self._spawn(self._reply(url, error_blocks.render_command_error(expired)))
             return
         self._spawn(self._unwatch(int(value), user, url, lambda _: None))
 

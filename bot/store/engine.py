@@ -19,7 +19,7 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from bot.errors import StoreUnavailableError
+from bot.core.errors import StoreUnavailableError
 from bot.store.url import DatabaseTarget
 
 log = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from sqlalchemy import Row, and_, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.sinch.models import Money
+from bot.core.money import Money
 from bot.store.engine import Database
 from bot.store.migrate import Schema
 from bot.store.tables import change_requests as t

@@ -53,7 +53,7 @@ change_requests = Table(
     Column("decided_by", String(32)),  # who approved, denied or cancelled
     Column("price_amount", String(32)),  # Decimal as text: exact on both engines
     Column("price_currency", String(8)),
-    Column("outcome", String(32)),  # bot.number_changes.Outcome once done
+    Column("outcome", String(32)),  # bot.changes.service.Outcome once done
     Column("created_at", UtcDateTime(), nullable=False),
     Column("decided_at", UtcDateTime()),
     Column("claimed_at", UtcDateTime()),  # executing since: the Sinch call may be in flight

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 
 # Unset DATABASE_URL: one instance's embedded store, in the working directory.
 DEFAULT_SQLITE_FILE = "numbers-bot.db"

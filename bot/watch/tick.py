@@ -15,11 +15,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from bot.clock import Clock
 from bot.commands.watch import parse_watch_text
-from bot.domain import SearchQuery
-from bot.errors import CommandError, SinchError, StoreUnavailableError
-from bot.results import SearchResult
+from bot.core.clock import Clock
+from bot.core.domain import SearchQuery
+from bot.core.errors import CommandError, SinchError, StoreUnavailableError
+from bot.search.results import SearchResult
 from bot.watch.model import Dm, Watch, WatchStore
 from bot.watch.policy import DM_LEASE, DMS_PER_TICK, SEARCH_LEASE, dm_retry_at
 

@@ -4,14 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bot.commands.parser import (
-    MAX_TEXT_LENGTH,
-    USAGE,
-    format_query,
-    parse_command,
-    usage_for,
-)
-from bot.domain import (
+from bot.commands.parser import format_query, parse_command
+from bot.commands.tokens import MAX_TEXT_LENGTH
+from bot.commands.usage import USAGE, usage_for
+from bot.core.domain import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
@@ -25,8 +21,8 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError
-from bot.validation import validate_search_query
+from bot.core.errors import CommandError
+from bot.core.validation import validate_search_query
 
 SMS, VOICE = Capability.SMS, Capability.VOICE
 START, CONTAINS, END = SearchPattern.START, SearchPattern.CONTAINS, SearchPattern.END

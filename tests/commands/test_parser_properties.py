@@ -7,7 +7,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.commands.parser import format_query, parse_command
-from bot.domain import (
+from bot.core.domain import (
     MAX_LIMIT,
     MAX_PATTERN_DIGITS,
     Capability,
@@ -16,13 +16,15 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import CommandError
-from bot.results import SearchResult
-from bot.slack.blocks import render_command_error, render_help, render_search
-from bot.validation import validate_search_query
+from bot.core.errors import CommandError
+from bot.core.validation import validate_search_query
+from bot.search.results import SearchResult
+from bot.slack.error_blocks import render_command_error
+from bot.slack.help_blocks import render_help
+from bot.slack.search_blocks import render_search
 from tests.blockkit import assert_valid_message
 
-validation = pytest.importorskip("bot.validation")
+validation = pytest.importorskip("bot.core.validation")
 
 METACHARACTERS = "&=%#+-:/.,;'\"`*_<>()[]{}|\\~^$@!? \t\n\r\x00\u200b\u00a0“”‘’–—…"
 WORDS = [

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from bot.commands import place_build, places
-from bot.config import Settings
+from bot.ops.config import Settings
 
 
 @pytest.fixture

@@ -10,13 +10,14 @@ from pathlib import Path
 import pytest
 
 from bot.commands import places
-from bot.commands.parser import COMMAND, format_query, parse_command
+from bot.commands.parser import format_query, parse_command
 from bot.commands.regions import normalize_name
+from bot.commands.usage import COMMAND
 from bot.commands.vanity import keypad_digits, spell
 from bot.commands.where import COMMAND as WHERE_COMMAND
-from bot.domain import SearchPattern, SearchQuery
-from bot.errors import CommandError
-from bot.phone import geodata_entries
+from bot.core.domain import SearchPattern, SearchQuery
+from bot.core.errors import CommandError
+from bot.core.phone import geodata_entries
 
 
 def search(text: str) -> SearchQuery:
@@ -219,7 +220,7 @@ def test_unknown_words_without_a_country_read_the_data_once() -> None:
     # In a fresh interpreter: the first regionless search reads each listed country's names
     # once; later unknown words (typos) are set lookups, not another read of every country.
     code = (
-        "import bot.phone as phone\n"
+        "import bot.core.phone as phone\n"
         "from bot.commands import places\n"
         "reads = []\n"
         "real = phone.geodata_texts\n"

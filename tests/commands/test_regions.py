@@ -15,7 +15,7 @@ from bot.commands.regions import (
     resolve_region,
     suggest_regions,
 )
-from bot.errors import CommandError
+from bot.core.errors import CommandError
 
 
 @pytest.mark.parametrize(

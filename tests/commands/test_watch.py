@@ -15,8 +15,8 @@ from bot.commands.watch import (
     parse_watch_text,
     watch_text,
 )
-from bot.domain import DEFAULT_LIMIT, SearchQuery
-from bot.errors import CommandError
+from bot.core.domain import DEFAULT_LIMIT, SearchQuery
+from bot.core.errors import CommandError
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,13 @@ from datetime import date
 import httpx
 import pytest
 
-from bot.config import Settings
-from bot.domain import NumberType
-from bot.runtime import build_runtime
+from bot.app.runtime import build_runtime
+from bot.app.sandbox_mode import sandbox_settings
+from bot.core.domain import NumberType
+from bot.ops.config import Settings
 from bot.sandbox import SandboxConfig, SandboxServer
 from bot.sandbox.catalog import CATALOG
 from bot.sandbox.seeding import RELEASING_EVERY, seeded_rentals
-from bot.sandbox_mode import sandbox_settings
 from tests.fakes import FakeClock
 from tests.sandbox.conftest import Api, fetch_token
 
@@ -98,7 +98,7 @@ async def test_bot_summary_and_stream_over_a_capped_sandbox(seeded: SandboxServe
 
 
 def test_the_sandbox_command_takes_an_active_count() -> None:
-    from bot.cli import _parser
+    from bot.cli.app import _parser
 
     args = _parser().parse_args(["sandbox", "--active-count", "10000", "--latency-ms", "100"])
     assert args.active_count == 10_000
@@ -107,7 +107,7 @@ def test_the_sandbox_command_takes_an_active_count() -> None:
 def test_an_impossible_active_count_is_one_line_and_exit_2(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from bot.cli import main
+    from bot.cli.app import main
 
     assert main(["sandbox", "--port", "0", "--active-count", "10000000"]) == 2
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ import phonenumbers
 import pytest
 from phonenumbers import PhoneNumberType, geocoder
 
-from bot.domain import NumberType
+from bot.core.domain import NumberType
 from bot.sandbox.catalog import CATALOG, Offer, Rental, build_catalog
 
 ALL: list[Offer | Rental] = [*CATALOG.offers, *CATALOG.rentals]

@@ -90,7 +90,7 @@ async def test_new_number_every_adds_stock_while_serving():
 
 
 def test_the_sandbox_command_takes_new_number_every(capsys: pytest.CaptureFixture[str]) -> None:
-    from bot.cli import _parser, main
+    from bot.cli.app import _parser, main
 
     assert _parser().parse_args(["sandbox", "--new-number-every", "30"]).new_number_every == 30
     assert main(["sandbox", "--port", "0", "--new-number-every", "0"]) == 2

@@ -13,7 +13,7 @@ import httpx
 import pytest
 import pytest_asyncio
 
-from bot.domain import NumberType
+from bot.core.domain import NumberType
 from bot.sandbox import SANDBOX_PROJECT_ID, SandboxServer
 from bot.sandbox.catalog import CATALOG
 from bot.sinch.models import ActiveNumbersPage, AvailableNumbersResponse, AvailableRegionsResponse

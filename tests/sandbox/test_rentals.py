@@ -12,7 +12,7 @@ from decimal import Decimal
 import httpx
 import pytest
 
-from bot.number_changes import NumberChanges, RentPolicy
+from bot.changes.service import NumberChanges, RentPolicy
 from bot.sandbox import SANDBOX_PROJECT_ID, SandboxServer
 from bot.sandbox.catalog import CATALOG
 from bot.sinch.client import SinchClient

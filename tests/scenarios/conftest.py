@@ -11,9 +11,9 @@ import pytest
 import respx
 from slack_bolt.authorization import AuthorizeResult
 
-from bot.asgi import BotApp, create_app
-from bot.config import Settings
-from bot.runtime import build_runtime
+from bot.app.asgi import BotApp, create_app
+from bot.app.runtime import build_runtime
+from bot.ops.config import Settings
 from bot.store.ledger import utc_now
 from tests.fakes import FakeClock
 from tests.slack_stub import BOT_TOKEN, SIGNING_SECRET, SlackStub, command_body, signed_headers

@@ -8,19 +8,23 @@ import logging
 import pytest
 import respx
 
-from bot.slack import blocks, summary_blocks
+from bot.slack import active_blocks, search_blocks, summary_blocks
 from tests.fakes import FakeClock
 from tests.scenarios.conftest import ACTIVE, MakeBot
 from tests.slack_stub import action_body
 
 BUTTONS = {
-    "share": (blocks.SHARE_ACTION, "US LOCAL", "available"),
+    "share": (search_blocks.SHARE_ACTION, "US LOCAL", "available"),
     "next-page": (
-        blocks.NEXT_PAGE_ACTION,
+        active_blocks.NEXT_PAGE_ACTION,
         json.dumps({"region": "US", "type": "LOCAL", "page_token": "tok-2", "page": 2}),
         "active",
     ),
-    "show-more": (blocks.SHOW_MORE_ACTION, json.dumps({"q": "US LOCAL", "o": 10}), "available"),
+    "show-more": (
+        search_blocks.SHOW_MORE_ACTION,
+        json.dumps({"q": "US LOCAL", "o": 10}),
+        "available",
+    ),
     "region": (
         f"{summary_blocks.REGION_ACTION}:US",
         json.dumps({"region": "US", "type": "LOCAL"}),

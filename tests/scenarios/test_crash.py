@@ -10,8 +10,8 @@ from datetime import timedelta
 
 import httpx
 
-from bot.asgi import create_app
-from bot.runtime import build_runtime
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
 from bot.sandbox.rentals import RentFault
 from bot.store.ledger import STALE_AFTER, utc_now

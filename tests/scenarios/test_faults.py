@@ -32,12 +32,12 @@ from aiohttp.test_utils import TestServer
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from pydantic import SecretStr
 
-from bot import asgi
-from bot.asgi import create_app
-from bot.runtime import NUMBERS_TIMEOUT, build_runtime
+from bot.app import asgi
+from bot.app.asgi import create_app
+from bot.app.runtime import NUMBERS_TIMEOUT, build_runtime
+from bot.app.sandbox_mode import sandbox_settings
+from bot.ops.scheduler import JOB_ID, Refresher, build_scheduler
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SandboxServer
-from bot.sandbox_mode import sandbox_settings
-from bot.scheduler import JOB_ID, Refresher, build_scheduler
 from bot.slack import delivery, listeners
 from tests.blockkit import assert_valid_message
 from tests.fakes import FakeClock

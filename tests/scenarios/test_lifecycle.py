@@ -12,11 +12,11 @@ import httpx
 import pytest
 import respx
 
-from bot import asgi
-from bot import scheduler as scheduler_module
-from bot.asgi import create_app
-from bot.errors import TokenUnavailableError
-from bot.runtime import build_runtime
+from bot.app import asgi
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
+from bot.core.errors import TokenUnavailableError
+from bot.ops import scheduler as scheduler_module
 from bot.slack.socket_mode import RECONNECT_BASE, RECONNECT_CAP, SocketModeRunner
 from tests.fakes import FakeClock, hanging_handler
 from tests.scenarios.conftest import MakeBot, make_settings, offline_authorize

@@ -16,7 +16,7 @@ import httpx
 import pytest
 import respx
 
-from bot.errors import ConfigError
+from bot.core.errors import ConfigError
 from tests.blockkit import assert_valid_message
 from tests.fakes import FakeClock
 from tests.scenarios.conftest import BotHarness, MakeBot, make_settings

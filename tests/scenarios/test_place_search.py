@@ -9,9 +9,9 @@ import httpx
 import pytest
 import respx
 
-from bot.asgi import create_app
+from bot.app.asgi import create_app
+from bot.app.runtime import build_runtime
 from bot.commands import place_build
-from bot.runtime import build_runtime
 from tests.scenarios.conftest import MakeBot, make_settings, offline_authorize
 from tests.slack_stub import SlackStub, action_body, button_in
 

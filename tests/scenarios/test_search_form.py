@@ -15,7 +15,7 @@ from slack_sdk.models.views import View
 
 from bot.commands.parser import parse_command
 from bot.slack import search_form as form
-from bot.slack.blocks import SEARCH_FORM_ACTION
+from bot.slack.help_blocks import SEARCH_FORM_ACTION
 from tests.blockkit import assert_valid_message
 from tests.scenarios.conftest import REGIONS, MakeBot
 from tests.scenarios.test_home import home_opened

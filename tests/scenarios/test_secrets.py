@@ -23,9 +23,9 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from bot.audit import audit_command
-from bot.config import Settings
-from bot.logging_setup import (
+from bot.ops.audit import audit_command
+from bot.ops.config import Settings
+from bot.ops.logging_setup import (
     REDACTED,
     JsonFormatter,
     RedactingFilter,

@@ -15,8 +15,8 @@ from typing import Any
 import pytest
 import uvicorn
 
-from bot.http_edge import ACCEPT_OUT_OF_RESOURCES, throttle_accept_errors
-from bot.server import bind_port, uvicorn_config
+from bot.app.http_edge import ACCEPT_OUT_OF_RESOURCES, throttle_accept_errors
+from bot.app.server import bind_port, uvicorn_config
 from tests.fakes import FakeClock
 from tests.scenarios.conftest import MakeBot
 
@@ -125,7 +125,7 @@ async def test_connections_beyond_the_cap_are_closed_on_accept_and_logged_once(
 ) -> None:
     # A long deadline here: the connections under the cap stay open for the whole test.
     port = await serve(request_timeout=PATIENCE * 4)
-    caplog.set_level(logging.WARNING, logger="bot.http_edge")
+    caplog.set_level(logging.WARNING, logger="bot.app.http_edge")
     connections = [await asyncio.open_connection("127.0.0.1", port) for _ in range(CAP + 10)]
     reads = [asyncio.create_task(reader.read(1024)) for reader, _ in connections]
     closed: set[asyncio.Task[bytes]] = set()
@@ -135,7 +135,7 @@ async def test_connections_beyond_the_cap_are_closed_on_accept_and_logged_once(
             closed |= done
     assert all(task.result() == b"" for task in closed)
     assert sum(not task.done() for task in reads) == CAP
-    refusals = [r for r in caplog.get_records("call") if r.name == "bot.http_edge"]
+    refusals = [r for r in caplog.get_records("call") if r.name == "bot.app.http_edge"]
     assert [r.levelno for r in refusals] == [logging.WARNING]
     assert f"{CAP} open connections is the cap" in refusals[0].getMessage()
     for task in reads:
@@ -164,7 +164,7 @@ async def test_running_out_of_descriptors_logs_one_line_a_minute(
         loop.call_exception_handler({"message": "something else"})
     finally:
         loop.set_exception_handler(previous)
-    lines = [r.getMessage() for r in caplog.get_records("call") if r.name == "bot.http_edge"]
+    lines = [r.getMessage() for r in caplog.get_records("call") if r.name == "bot.app.http_edge"]
     assert len(lines) == 2
     assert "(0 more times since the last line)" in lines[0]
     assert "(1000 more times since the last line)" in lines[1]

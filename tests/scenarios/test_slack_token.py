@@ -12,7 +12,7 @@ import logging
 import pytest
 import respx
 
-from bot.slack import blocks
+from bot.slack import search_blocks
 from tests.scenarios.conftest import MakeBot
 from tests.slack_stub import BOT_TOKEN, SlackStub, action_body, signed_headers
 
@@ -34,7 +34,7 @@ async def test_a_refused_bot_token_is_one_error_readyz_503_and_a_clear_reply(
     slack.auth_test_error = code
     bot = await make_bot(slack_auth=True)
     acks = [await bot.command("US LOCAL", url_name=f"cmd-{n}") for n in range(2)]
-    click = action_body(blocks.SHARE_ACTION, "US LOCAL", slack.response_url("click"))
+    click = action_body(search_blocks.SHARE_ACTION, "US LOCAL", slack.response_url("click"))
     acks.append(await bot.post_signed(click))
     assert await bot.app.inflight.drain(5) == 0
 

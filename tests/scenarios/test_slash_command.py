@@ -11,9 +11,9 @@ import httpx
 import pytest
 import respx
 
-from bot.asgi import create_app
+from bot.app.asgi import create_app
 from bot.sandbox import SANDBOX_KEY_ID, SANDBOX_KEY_SECRET, SANDBOX_PROJECT_ID, SandboxServer
-from bot.slack import blocks
+from bot.slack import active_blocks, search_blocks
 from tests.blockkit import assert_valid_message
 from tests.scenarios.conftest import ACTIVE as ACTIVE_PAGE
 from tests.scenarios.conftest import BotHarness, MakeBot, make_settings, offline_authorize
@@ -405,11 +405,11 @@ async def test_next_page_counts_pages_across_clicks(
     message = await bot.answer("active US")
     assert "Page 1 ·" in text_of(message)
     for page in (2, 3):
-        button = button_in(message, blocks.NEXT_PAGE_ACTION)
-        message = await click(bot, blocks.NEXT_PAGE_ACTION, button["value"], f"p{page}")
+        button = button_in(message, active_blocks.NEXT_PAGE_ACTION)
+        message = await click(bot, active_blocks.NEXT_PAGE_ACTION, button["value"], f"p{page}")
         assert f"Page {page} ·" in text_of(message)
     assert sinch_api["active"].calls.last.request.url.params["pageToken"] == "tok-page-3"
-    assert blocks.NEXT_PAGE_ACTION not in text_of(message)  # the last page has no button
+    assert active_blocks.NEXT_PAGE_ACTION not in text_of(message)  # the last page has no button
 
 
 @pytest.mark.parametrize(
@@ -425,7 +425,7 @@ async def test_a_broken_next_page_value_is_answered_and_never_reaches_sinch(
     make_bot: MakeBot, sinch_api: respx.Router, value: str, phrase: str
 ) -> None:
     bot = await make_bot()
-    message = await click(bot, blocks.NEXT_PAGE_ACTION, value, "broken")
+    message = await click(bot, active_blocks.NEXT_PAGE_ACTION, value, "broken")
     assert phrase in text_of(message)
     assert not sinch_api["active"].called
 
@@ -437,7 +437,7 @@ async def test_share_while_sinch_fails_posts_nothing_to_the_channel(
     sinch_api["available"].respond(
         400, json={"error": {"code": 400, "message": "bad", "status": "INVALID_ARGUMENT"}}
     )
-    message = await click(bot, blocks.SHARE_ACTION, "US LOCAL", "share")
+    message = await click(bot, search_blocks.SHARE_ACTION, "US LOCAL", "share")
     assert message.get("response_type", "ephemeral") == "ephemeral"
     assert message["replace_original"] is False  # the user's results stay; nothing says shared
     assert "Sinch" in text_of(message)

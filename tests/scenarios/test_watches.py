@@ -15,11 +15,11 @@ import pytest
 import respx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from bot.slack import watch_blocks as wb
 from bot.store.engine import Database
 from bot.store.migrate import migrate
 from bot.store.tables import metadata
 from bot.store.url import database_target
-from bot.watch import blocks as wb
 from bot.watch.model import WatchStatus
 from bot.watch.policy import DM_RETRY_DELAYS, MAX_DM_ATTEMPTS
 from tests.blockkit import assert_valid_message

@@ -16,12 +16,12 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-import bot.runtime
-from bot.config import Settings
-from bot.domain import NumberType
-from bot.runtime import build_runtime
+import bot.app.runtime
+from bot.app.runtime import build_runtime
+from bot.app.sandbox_mode import sandbox_settings
+from bot.core.domain import NumberType
+from bot.ops.config import Settings
 from bot.sandbox import SANDBOX_PROJECT_ID, SandboxServer
-from bot.sandbox_mode import sandbox_settings
 from bot.sinch.aiohttp_transport import AiohttpTransport
 
 TOKEN = "bearer-token-do-not-leak-123"
@@ -362,7 +362,7 @@ class RecordingTransport(AiohttpTransport):
 async def test_runtime_shares_one_transport_and_closes_it_once(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.runtime, "AiohttpTransport", RecordingTransport)
+    monkeypatch.setattr(bot.app.runtime, "AiohttpTransport", RecordingTransport)
     monkeypatch.setattr(RecordingTransport, "instances", [])
     runtime = build_runtime(sandbox_settings(Settings(_env_file=None), sandbox))
 
@@ -447,7 +447,7 @@ async def test_a_connection_within_the_keepalive_expiry_is_reused() -> None:
 async def test_runtime_drops_idle_sinch_connections_after_30_s(
     sandbox: SandboxServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(bot.runtime, "AiohttpTransport", RecordingTransport)
+    monkeypatch.setattr(bot.app.runtime, "AiohttpTransport", RecordingTransport)
     monkeypatch.setattr(RecordingTransport, "instances", [])
 
     runtime = build_runtime(sandbox_settings(Settings(_env_file=None), sandbox))
@@ -469,7 +469,7 @@ async def test_runtime_timeouts_reach_the_transport(
             seen.append(request.extensions["timeout"])
             return await super().handle_async_request(request)
 
-    monkeypatch.setattr(bot.runtime, "AiohttpTransport", TimeoutRecorder)
+    monkeypatch.setattr(bot.app.runtime, "AiohttpTransport", TimeoutRecorder)
     monkeypatch.setattr(RecordingTransport, "instances", [])
     runtime = build_runtime(sandbox_settings(Settings(_env_file=None), sandbox))
     try:

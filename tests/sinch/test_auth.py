@@ -15,14 +15,14 @@ import pytest
 import respx
 from pydantic import SecretStr
 
-from bot.errors import (
+from bot.core.errors import (
     SinchAuthError,
     SinchConnectionError,
     SinchError,
     SinchTimeoutError,
     TokenUnavailableError,
 )
-from bot.scheduler import jitter_for
+from bot.ops.scheduler import jitter_for
 from bot.sinch import auth
 from bot.sinch.auth import SinchAuth, Token, TokenProvider
 from bot.sinch.schedule import mandatory_window_for, refresh_delay, tick_interval_for

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import respx
 
-from bot.domain import Capability, NumberType, SearchPattern
-from bot.errors import (
+from bot.core.domain import Capability, NumberType, SearchPattern
+from bot.core.errors import (
     FieldViolation,
     SinchApiError,
     SinchAuthError,

@@ -11,13 +11,13 @@ import httpx
 import pytest
 import respx
 
-from bot.errors import (
+from bot.changes.text import active_lines
+from bot.core.errors import (
     SinchNotFoundError,
     SinchPermissionError,
     SinchTimeoutError,
     SinchUnavailableError,
 )
-from bot.number_change_text import active_lines
 from bot.sinch.client import SinchClient
 from bot.sinch.models import ActiveNumber, RentRequest, SmsConfiguration, VoiceConfiguration
 from tests.fakes import FakeClock

@@ -7,8 +7,8 @@ import logging
 import pytest
 from pydantic import SecretStr
 
-from bot.asgi import create_app
-from bot.config import Settings
+from bot.app.asgi import create_app
+from bot.ops.config import Settings
 
 BOT_TOKEN = "xoxb-app-test-token"
 API_URL = "http://127.0.0.1:9/api/"

@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from bot.commands.parser import USAGE, parse_command
-from bot.domain import (
+from bot.commands.parser import parse_command
+from bot.commands.usage import USAGE
+from bot.core.domain import (
     MAX_LIMIT,
     SEARCH_FETCH_SIZE,
     ActiveQuery,
@@ -22,7 +23,7 @@ from bot.domain import (
     SearchPattern,
     SearchQuery,
 )
-from bot.errors import (
+from bot.core.errors import (
     CommandError,
     FieldViolation,
     SinchApiError,
@@ -36,25 +37,21 @@ from bot.errors import (
     SinchTimeoutError,
     SinchUnavailableError,
 )
-from bot.results import ActiveResult, RegionsResult, SearchResult
-from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion, Money
-from bot.slack.blocks import (
-    NEXT_PAGE_ACTION,
-    SHARE_ACTION,
-    clip,
-    escape,
-    next_page_value,
-    render_active,
+from bot.core.money import Money
+from bot.search.results import ActiveResult, RegionsResult, SearchResult
+from bot.sinch.models import ActiveNumber, AvailableNumber, AvailableRegion
+from bot.slack.active_blocks import NEXT_PAGE_ACTION, next_page_value, render_active
+from bot.slack.blocks import clip, escape
+from bot.slack.error_blocks import (
     render_command_error,
-    render_help,
     render_internal_error,
     render_not_permitted,
     render_rate_limited,
-    render_regions,
-    render_search,
-    render_shared_notice,
     render_sinch_error,
 )
+from bot.slack.help_blocks import render_help
+from bot.slack.regions_blocks import render_regions
+from bot.slack.search_blocks import SHARE_ACTION, render_search, render_shared_notice
 from tests.blockkit import assert_valid_message
 
 LONG = "W" * 5000

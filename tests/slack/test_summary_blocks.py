@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
-from bot.active_summary import ActiveSummary, RegionSummary
-from bot.domain import ActiveQuery, NumberType
+from bot.active.summary import ActiveSummary, RegionSummary
+from bot.core.domain import ActiveQuery, NumberType
 from bot.slack.summary_blocks import (
     MAX_REGION_BUTTONS,
     REGION_ACTION,

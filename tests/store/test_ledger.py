@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from bot.sinch.models import Money
+from bot.core.money import Money
 from bot.store.engine import Database
 from bot.store.ledger import STALE_AFTER, ChangeLedger, NewRequest
 from bot.store.migrate import Schema

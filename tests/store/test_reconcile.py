@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import cast
 
-from bot.errors import SinchConnectionError
-from bot.number_changes import NumberChanges
-from bot.reconcile import sweep
+from bot.changes.reconcile import sweep
+from bot.changes.service import NumberChanges
+from bot.core.errors import SinchConnectionError
 from bot.sinch.models import ActiveNumber
 from bot.store.engine import Database
 from bot.store.ledger import STALE_AFTER, ChangeLedger, NewRequest

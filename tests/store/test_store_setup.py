@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.config import load_settings
-from bot.errors import ConfigError, StoreUnavailableError
+from bot.core.errors import ConfigError, StoreUnavailableError
+from bot.ops.config import load_settings
 from bot.store.engine import Database
 from bot.store.migrate import head_of, head_revision, migrate
 from bot.store.url import database_target

@@ -8,11 +8,11 @@ from typing import cast
 
 import pytest
 
-from bot.number_changes import NumberChanges
+from bot.app.store_upkeep import StoreUpkeep
+from bot.changes.service import NumberChanges
 from bot.store.engine import Database
 from bot.store.ledger import STALE_AFTER, ChangeLedger, NewRequest
 from bot.store.migrate import Schema
-from bot.store_upkeep import StoreUpkeep
 from tests.store.test_ledger import PRICE, WallClock
 from tests.store.test_reconcile import SinchReads, active
 
@@ -20,7 +20,7 @@ from tests.store.test_reconcile import SinchReads, active
 async def test_requests_interrupted_after_start_up_are_swept_without_a_click_or_restart(
     database: Database, caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.INFO, logger="bot.store_upkeep")
+    caplog.set_level(logging.INFO, logger="bot.app.store_upkeep")
     wall = WallClock()
     ledger = ChangeLedger(database, Schema(database), approval_ttl=60, now=wall)
     opened = asyncio.Event()
@@ -47,6 +47,6 @@ async def test_requests_interrupted_after_start_up_are_swept_without_a_click_or_
         assert entry.outcome == "rented"
     finally:
         await upkeep.aclose()
-    said = [r.getMessage() for r in caplog.get_records("call") if r.name == "bot.store_upkeep"]
+    said = [r.getMessage() for r in caplog.get_records("call") if r.name == "bot.app.store_upkeep"]
     assert said[0].startswith("store: ")
     assert "sweep: 1 interrupted request(s) read back from Sinch" in said

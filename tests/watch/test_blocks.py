@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from bot.domain import SearchQuery
-from bot.results import SearchResult
-from bot.sinch.models import AvailableNumber, Money
-from bot.slack.blocks import SHARE_ACTION
-from bot.watch import blocks as wb
+from bot.core.domain import SearchQuery
+from bot.core.money import Money
+from bot.search.results import SearchResult
+from bot.sinch.models import AvailableNumber
+from bot.slack import watch_blocks as wb
+from bot.slack.search_blocks import SHARE_ACTION
 from bot.watch.model import Watch, WatchStatus
 from tests.blockkit import assert_valid_message
 from tests.slack_stub import button_in, form_of

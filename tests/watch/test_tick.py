@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.domain import SearchQuery
-from bot.results import SearchResult
-from bot.scheduler import WATCH_JOB_ID, add_watch_job
+from bot.core.domain import SearchQuery
+from bot.ops.scheduler import WATCH_JOB_ID, add_watch_job
+from bot.search.results import SearchResult
 from bot.sinch.models import AvailableNumber
 from bot.store.engine import Database
 from bot.store.migrate import Schema
