@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
 from bot.core.errors import ConfigError
@@ -121,3 +124,22 @@ def test_https_urls_and_plain_http_to_loopback_are_accepted(
     settings = load_settings()
     assert settings.sinch_numbers_url == value.strip()
     assert settings.slack_api_url.rstrip("/") == value.strip().rstrip("/")
+
+
+def test_every_setting_is_in_the_readme_table_and_env_example() -> None:
+    # One place names a new setting (Settings); these two must follow it.
+    root = Path(__file__).resolve().parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        variable = name.upper()
+        assert f"| `{variable}` |" in readme, variable
+        assert re.search(rf"^#? ?{variable}=", example, re.M), variable
+
+
+def test_env_example_loads_as_the_defaults(tmp_path: Path) -> None:
+    # Its uncommented lines are the defaults, so copying it to .env changes nothing.
+    root = Path(__file__).resolve().parents[1]
+    env = tmp_path / ".env"
+    env.write_text((root / ".env.example").read_text(encoding="utf-8"), encoding="utf-8")
+    assert Settings(_env_file=env) == Settings(_env_file=None)
