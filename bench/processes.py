@@ -35,6 +35,8 @@ _BOT_ENV_PREFIXES = (
     "DATABASE_URL",
     "APPROVAL_TTL",
     "RENT_",
+    "WATCH_",
+    "PLACE_INDEX_WARMUP",
 )
 _POLL_INTERVAL = 0.005  # readiness polling: the cold start is measured to about this much
 _STOP_TIMEOUT = 15.0

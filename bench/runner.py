@@ -190,7 +190,7 @@ async def _run_mode(
             signing_secret=signing_secret,
             bot_token=f"xoxb-bench-{secrets.token_hex(12)}",
             cprofile=options.cprofile_dir / f"{mode}.prof" if options.cprofile_dir else None,
-            extra_env={"DATABASE_URL": options.database_url} if options.database_url else None,
+            extra_env=_server_env(options),
         )
         stack.push_async_callback(_stop, server.process, signal.SIGTERM)
         sampler = RssSampler(server.process.psutil)
@@ -403,3 +403,13 @@ def _machine() -> dict[str, object]:
         "implementation": platform.python_implementation(),
         "platform": platform.platform(),
     }
+
+
+def _server_env(options: BenchOptions) -> dict[str, str]:
+    env: dict[str, str] = {}
+    if options.database_url:
+        env["DATABASE_URL"] = options.database_url
+    if options.smoke:
+        # Correctness only: no need to wait seconds for every country's place index.
+        env["PLACE_INDEX_WARMUP"] = "false"
+    return env
