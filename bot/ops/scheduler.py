@@ -62,17 +62,12 @@ def build_scheduler(provider: Refresher) -> AsyncIOScheduler:
         except Exception as exc:
             logger.error("Sinch token refresh tick failed: %s", type(exc).__name__)
 
-    scheduler.add_job(
+    _add_tick(
+        scheduler,
         tick,
-        "interval",
         seconds=interval,
-        jitter=jitter_for(interval),
-        id=JOB_ID,
+        job_id=JOB_ID,
         name="Sinch token refresh",
-        replace_existing=True,
-        coalesce=True,
-        max_instances=1,
-        misfire_grace_time=None,
         next_run_time=datetime.now(UTC),
     )
     scheduler.add_listener(
@@ -86,17 +81,32 @@ def add_watch_job(
 ) -> None:
     """The one watch job of this process: every instance runs it, the database decides who
     runs which watch (bot.watch.store). ``tick`` is its own catch boundary."""
+    _add_tick(scheduler, tick, seconds=seconds, job_id=WATCH_JOB_ID, name="Watch tick")
+
+
+def _add_tick(
+    scheduler: AsyncIOScheduler,
+    tick: Callable[[], Awaitable[None]],
+    *,
+    seconds: float,
+    job_id: str,
+    name: str,
+    **extra: Any,
+) -> None:
+    """One interval job of this process, as both ticks want it: one run at a time, late runs
+    coalesced into one, and never dropped as "missed" however late the loop gets to it."""
     scheduler.add_job(
         tick,
         "interval",
         seconds=seconds,
         jitter=jitter_for(seconds),
-        id=WATCH_JOB_ID,
-        name="Watch tick",
+        id=job_id,
+        name=name,
         replace_existing=True,
         coalesce=True,
         max_instances=1,
         misfire_grace_time=None,
+        **extra,
     )
 
 
