@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import httpx
@@ -24,6 +25,7 @@ from bot.watch.model import WatchStatus
 from bot.watch.policy import DM_RETRY_DELAYS, MAX_DM_ATTEMPTS
 from tests.blockkit import assert_valid_message
 from tests.fakes import FakeClock
+from tests.pg_server import PgServer
 from tests.scenarios.conftest import US_NUMBERS, BotHarness, MakeBot
 from tests.scenarios.test_home import home_opened
 from tests.slack_stub import SlackStub, action_body, button_in, form_of
@@ -424,3 +426,37 @@ async def test_the_scheduler_runs_the_watches_at_a_short_interval(
 
     assert body["channel"] == "U1"
     assert "+1 206-555-0142" in dm_text(body)
+
+
+async def test_a_database_outage_stops_watches_cleanly_and_they_resume(
+    make_bot: MakeBot,
+    slack: SlackStub,
+    stock: Stock,
+    clock: FakeClock,
+    pg_database: str,
+    pg_server: PgServer,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    bot = await make_bot(watch_clock=clock, watch_interval=INTERVAL, database_url=pg_database)
+    await start(bot)
+    stock.add(NEW)
+
+    pg_server.stop()
+    try:
+        refused = await start(bot, "watch US LOCAL 212", url_name="during")
+        assert "database is unavailable" in form_of(refused)
+        listed = await start(bot, "watches", url_name="list-during")
+        assert "database is unavailable" in form_of(listed)
+        clock.advance(INTERVAL)
+        await bot.app.watches.run_tick()  # the scheduler's job: its own catch boundary
+        assert dms(slack) == []  # nothing is sent that the database cannot record
+        warned = [r for r in caplog.get_records("call") if r.levelno >= logging.WARNING]
+        assert [(r.name, r.levelname) for r in warned] == [("bot.store.engine", "WARNING")]
+        assert not any(r.exc_info for r in caplog.get_records("call"))
+    finally:
+        pg_server.start()
+
+    await later(bot, clock)  # no restart: the next tick finds the new number, once
+    sent = dms(slack)
+    assert len(sent) == 1
+    assert "+1 206-555-0142" in dm_text(sent[0])
