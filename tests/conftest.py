@@ -90,10 +90,10 @@ def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     return url
 
 
-@pytest.fixture
-async def database(database_url: str) -> AsyncIterator[Database]:
-    """A migrated, empty store (tests of one module share its PostgreSQL database)."""
-    db = Database(database_target(database_url))
+async def fresh_store(url: str) -> Database:
+    """The store at ``url``, migrated and emptied (tests of one module share its PostgreSQL
+    database, so each test starts from empty tables)."""
+    db = Database(database_target(url))
     await migrate(db)
 
     async def empty(conn: AsyncConnection) -> None:
@@ -101,5 +101,12 @@ async def database(database_url: str) -> AsyncIterator[Database]:
             await conn.execute(table.delete())
 
     await db.run(empty)
+    return db
+
+
+@pytest.fixture
+async def database(database_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty store, on SQLite and on PostgreSQL."""
+    db = await fresh_store(database_url)
     yield db
     await db.aclose()

@@ -14,16 +14,12 @@ from typing import Any
 import httpx
 import pytest
 import respx
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.slack import watch_blocks as wb
-from bot.store.engine import Database
-from bot.store.migrate import migrate
-from bot.store.tables import metadata
-from bot.store.url import database_target
 from bot.watch.model import WatchStatus
 from bot.watch.policy import DM_RETRY_DELAYS, MAX_DM_ATTEMPTS
 from tests.blockkit import assert_valid_message
+from tests.conftest import fresh_store
 from tests.fakes import FakeClock
 from tests.pg_server import PgServer
 from tests.scenarios.conftest import US_NUMBERS, BotHarness, MakeBot
@@ -319,15 +315,7 @@ async def test_after_a_restart_nothing_is_sent_twice_and_later_numbers_are_sent(
 @pytest.fixture
 async def pg_database(pg_url: str) -> str:
     """The module's PostgreSQL database, migrated and emptied for this test."""
-    database = Database(database_target(pg_url))
-    await migrate(database)
-
-    async def empty(conn: AsyncConnection) -> None:
-        for table in reversed(metadata.sorted_tables):
-            await conn.execute(table.delete())
-
-    await database.run(empty)
-    await database.aclose()
+    await (await fresh_store(pg_url)).aclose()
     return pg_url
 
 
